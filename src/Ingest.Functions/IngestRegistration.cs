@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Hosting;
+
+namespace Impact.Ingest;
+
+public static class IngestRegistration
+{
+    /// <summary>Options and services of the Functions app's own features.</summary>
+    public static IHostApplicationBuilder AddIngestFunctions(this IHostApplicationBuilder builder)
+    {
+        return builder;
+    }
+}

@@ -1,0 +1,18 @@
+using Impact.Ingest;
+using Impact.Orchestrations;
+using Impact.Shared;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Hosting;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+
+builder.ConfigureFunctionsWebApplication();
+builder.ConfigureDurableWorker().AddTasks(registry => registry.AddOrchestrations());
+
+builder.AddShared();
+builder.AddOrchestrationServices();
+builder.AddIngestFunctions();
+
+builder.Build().Run();
