@@ -1,4 +1,5 @@
 using Impact.Ingest;
+using Impact.Ingest.Http;
 using Impact.Orchestrations;
 using Impact.Shared;
 using Microsoft.Azure.Functions.Worker;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 var builder = FunctionsApplication.CreateBuilder(args);
 
 builder.ConfigureFunctionsWebApplication();
+builder.UseMiddleware<ProblemDetailsMiddleware>();
 builder.ConfigureDurableWorker().AddTasks(registry => registry.AddOrchestrations());
 
 builder.AddShared();
