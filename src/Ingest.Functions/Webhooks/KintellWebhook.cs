@@ -1,0 +1,64 @@
+using System.Net;
+using Impact.Shared.Http;
+using Impact.Shared.Webhooks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Impact.Ingest.Webhooks;
+
+/// <summary>Kintell's webhooks. Anonymous at the Functions level: the HMAC signature is the authentication.</summary>
+public sealed class KintellWebhook(WebhookReceiver receiver, IOptions<WebhookOptions> options)
+{
+    private readonly int maxBodyBytes = options.Value.MaxBodyBytes;
+
+    [Function(nameof(ReceiveKintellWebhook))]
+    public async Task<IActionResult> ReceiveKintellWebhook(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/kintell/{kind}")] HttpRequest request,
+        string kind, CancellationToken ct)
+    {
+        if (request.ContentLength > maxBodyBytes)
+        {
+            throw TooLarge();
+        }
+
+        if (!IsJson(request.ContentType))
+        {
+            throw new ProblemException(HttpStatusCode.UnsupportedMediaType, "Unsupported content type",
+                $"Send the payload as application/json (got '{request.ContentType ?? "none"}').");
+        }
+
+        var body = await ReadBodyAsync(request.Body, ct);
+        var accepted = await receiver.ReceiveKintellAsync(kind, request.Headers, body, ct);
+        return ApiResults.Json(accepted.Status == "queued" ? StatusCodes.Status202Accepted : StatusCodes.Status200OK, accepted);
+    }
+
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.MediaType.Value?.EndsWith("+json", StringComparison.OrdinalIgnoreCase) == true);
+
+    // Reads at most the limit plus one byte, so a chunked body without Content-Length cannot exhaust memory.
+    private async Task<ReadOnlyMemory<byte>> ReadBodyAsync(Stream body, CancellationToken ct)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > maxBodyBytes)
+            {
+                throw TooLarge();
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private ProblemException TooLarge() => new(HttpStatusCode.RequestEntityTooLarge, "Payload too large",
+        $"A webhook body may be at most {maxBodyBytes} bytes.");
+}

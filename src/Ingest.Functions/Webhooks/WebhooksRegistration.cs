@@ -1,0 +1,28 @@
+using Impact.Shared.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Impact.Ingest.Webhooks;
+
+internal static class WebhooksRegistration
+{
+    public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<WebhookOptions>()
+            .BindConfiguration(WebhookOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.Kintell.Keys().Count > 0, "Webhooks:Kintell:Secrets must name at least one secret.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<WebhookQueueOptions>()
+            .Bind(builder.Configuration)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<WebhookDeliveries>();
+        builder.Services.AddSingleton<WebhookQueue>();
+        builder.Services.AddSingleton<WebhookReceiver>();
+        builder.Services.AddSingleton<KintellProcessor>();
+        builder.Services.AddSingleton<DeadLetters>();
+        return builder;
+    }
+}

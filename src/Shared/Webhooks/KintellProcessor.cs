@@ -1,0 +1,208 @@
+using System.Text;
+using Dapper;
+using Impact.Shared.Events;
+using Npgsql;
+
+namespace Impact.Shared.Webhooks;
+
+/// <summary>What processing a queued delivery did.</summary>
+public enum ProcessOutcome
+{
+    /// <summary>The change and its event were committed.</summary>
+    Processed,
+    /// <summary>It was processed (or discarded) before: nothing was done again.</summary>
+    AlreadyDone,
+    /// <summary>No such delivery (purged, or a message from another environment).</summary>
+    NotFound,
+}
+
+/// <summary>
+/// Turns a stored Kintell delivery into rows: people resolved by e-mail (created when unknown),
+/// the session, rating or booking upserted by Kintell's id, one domain event, and the delivery
+/// marked processed — all in one transaction, with the delivery row locked so that a message
+/// delivered twice is processed once.
+/// </summary>
+public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries)
+{
+    /// <summary>The source name of Kintell deliveries.</summary>
+    public const string Source = "kintell";
+
+    /// <summary>Processes one delivery. On failure the attempt and error are recorded and the exception rethrown.</summary>
+    public async Task<ProcessOutcome> ProcessAsync(string source, string deliveryId, CancellationToken ct = default)
+    {
+        try
+        {
+            return await ProcessOnceAsync(source, deliveryId, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await deliveries.RecordFailureAsync(source, deliveryId, Describe(e), CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task<ProcessOutcome> ProcessOnceAsync(string source, string deliveryId, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var delivery = await conn.QuerySingleOrDefaultAsync<(string EventType, string Payload, string Status)>(new CommandDefinition(
+            """
+            SELECT event_type, payload::text, status
+            FROM impact.webhook_deliveries
+            WHERE source = @source AND delivery_id = @deliveryId
+            FOR UPDATE
+            """,
+            new { source, deliveryId }, tx, cancellationToken: ct));
+        if (delivery.EventType is null)
+        {
+            return ProcessOutcome.NotFound;
+        }
+
+        if (delivery.Status is "processed" or "discarded")
+        {
+            return ProcessOutcome.AlreadyDone;
+        }
+
+        var (payload, errors) = KintellPayloads.Parse(delivery.EventType, Encoding.UTF8.GetBytes(delivery.Payload));
+        if (payload is null)
+        {
+            throw new InvalidOperationException("Stored payload no longer validates: " +
+                string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}")));
+        }
+
+        var correlationId = $"{source}:{deliveryId}";
+        switch (payload)
+        {
+            case SessionCompleted s:
+                await UpsertSessionAsync(conn, tx, s, correlationId, ct);
+                break;
+            case RatingCreated r:
+                await UpsertRatingAsync(conn, tx, r, correlationId, ct);
+                break;
+            case BookingConfirmed b:
+                await UpsertBookingAsync(conn, tx, b, correlationId, ct);
+                break;
+        }
+
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.webhook_deliveries
+            SET status = 'processed', attempts = attempts + 1, last_error = NULL, processed_at = now(), updated_at = now()
+            WHERE source = @source AND delivery_id = @deliveryId
+            """,
+            new { source, deliveryId }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return ProcessOutcome.Processed;
+    }
+
+    private static async Task<(Guid Participant, Guid Volunteer, Guid? Company)> ResolvePeopleAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, string participantEmail, string volunteerEmail, CancellationToken ct)
+    {
+        // An unknown e-mail is normal: the person is created. A volunteer's employer is found by e-mail domain.
+        const string sql = """
+            INSERT INTO impact.users (email, role, company_id)
+            VALUES (@email, @role,
+                    CASE WHEN @role = 'volunteer'
+                         THEN (SELECT id FROM impact.companies WHERE email_domain = split_part(@email, '@', 2))
+                    END)
+            ON CONFLICT (email) DO UPDATE
+            SET role = COALESCE(impact.users.role, EXCLUDED.role),
+                company_id = COALESCE(impact.users.company_id, EXCLUDED.company_id),
+                updated_at = now()
+            RETURNING id, company_id
+            """;
+        var participant = await conn.QuerySingleAsync<(Guid Id, Guid? CompanyId)>(new CommandDefinition(
+            sql, new { email = participantEmail, role = "participant" }, tx, cancellationToken: ct));
+        var volunteer = await conn.QuerySingleAsync<(Guid Id, Guid? CompanyId)>(new CommandDefinition(
+            sql, new { email = volunteerEmail, role = "volunteer" }, tx, cancellationToken: ct));
+        return (participant.Id, volunteer.Id, volunteer.CompanyId);
+    }
+
+    private static async Task UpsertSessionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SessionCompleted s, string correlationId, CancellationToken ct)
+    {
+        var people = await ResolvePeopleAsync(conn, tx, s.ParticipantEmail, s.VolunteerEmail, ct);
+        var sessionId = await conn.QuerySingleAsync<Guid>(new CommandDefinition(
+            """
+            INSERT INTO impact.kintell_sessions
+                (external_id, session_type, participant_id, volunteer_id, company_id, scheduled_at, completed_at,
+                 duration_minutes, topics, language_level, source)
+            VALUES (@SessionId, @SessionType, @participant, @volunteer, @company, @ScheduledAt, @CompletedAt,
+                    @DurationMinutes, @topics, @LanguageLevel, 'webhook')
+            ON CONFLICT (external_id) DO UPDATE
+            SET session_type = EXCLUDED.session_type, participant_id = EXCLUDED.participant_id,
+                volunteer_id = EXCLUDED.volunteer_id, company_id = EXCLUDED.company_id,
+                scheduled_at = EXCLUDED.scheduled_at, completed_at = EXCLUDED.completed_at,
+                duration_minutes = EXCLUDED.duration_minutes, topics = EXCLUDED.topics,
+                language_level = EXCLUDED.language_level, updated_at = now()
+            RETURNING id
+            """,
+            new
+            {
+                s.SessionId, s.SessionType, participant = people.Participant, volunteer = people.Volunteer, company = people.Company,
+                s.ScheduledAt, s.CompletedAt, s.DurationMinutes, topics = s.Topics?.ToArray(), s.LanguageLevel,
+            }, tx, cancellationToken: ct));
+
+        await EventLog.AppendAsync(conn, tx, EventTypes.SessionCompleted, people.Company, new
+        {
+            sessionId, externalId = s.SessionId, sessionType = s.SessionType, participantId = people.Participant,
+            volunteerId = people.Volunteer, completedAt = s.CompletedAt, durationMinutes = s.DurationMinutes,
+            languageLevel = s.LanguageLevel,
+        }, correlationId, ct);
+    }
+
+    private static async Task UpsertRatingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, RatingCreated r, string correlationId, CancellationToken ct)
+    {
+        // The rating may arrive before its session: the rater and company are then unknown, and stay null.
+        var session = await conn.QuerySingleOrDefaultAsync<(Guid? ParticipantId, Guid? VolunteerId, Guid? CompanyId)>(new CommandDefinition(
+            "SELECT participant_id, volunteer_id, company_id FROM impact.kintell_sessions WHERE external_id = @SessionId",
+            new { r.SessionId }, tx, cancellationToken: ct));
+        var rater = r.FromRole == "participant" ? session.ParticipantId : session.VolunteerId;
+        var ratingId = await conn.QuerySingleAsync<Guid>(new CommandDefinition(
+            """
+            INSERT INTO impact.kintell_ratings
+                (external_id, session_external_id, rater_id, from_role, rating, rating_normalized, feedback_text, rated_at)
+            VALUES (@RatingId, @SessionId, @rater, @FromRole, @Rating, @Normalized, @FeedbackText, @CreatedAt)
+            ON CONFLICT (external_id) DO UPDATE
+            SET session_external_id = EXCLUDED.session_external_id, rater_id = EXCLUDED.rater_id,
+                from_role = EXCLUDED.from_role, rating = EXCLUDED.rating, rating_normalized = EXCLUDED.rating_normalized,
+                feedback_text = EXCLUDED.feedback_text, rated_at = EXCLUDED.rated_at, updated_at = now()
+            RETURNING id
+            """,
+            new { r.RatingId, r.SessionId, rater, r.FromRole, Rating = (short)r.Rating, r.Normalized, r.FeedbackText, r.CreatedAt },
+            tx, cancellationToken: ct));
+
+        await EventLog.AppendAsync(conn, tx, EventTypes.RatingCreated, session.CompanyId, new
+        {
+            ratingId, externalId = r.RatingId, sessionExternalId = r.SessionId, fromRole = r.FromRole, raterId = rater,
+            rating = r.Rating, ratingNormalized = r.Normalized,
+        }, correlationId, ct);
+    }
+
+    private static async Task UpsertBookingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, BookingConfirmed b, string correlationId, CancellationToken ct)
+    {
+        var people = await ResolvePeopleAsync(conn, tx, b.ParticipantEmail, b.VolunteerEmail, ct);
+        var bookingId = await conn.QuerySingleAsync<Guid>(new CommandDefinition(
+            """
+            INSERT INTO impact.kintell_bookings (external_id, session_type, participant_id, volunteer_id, company_id, scheduled_at)
+            VALUES (@BookingId, @SessionType, @participant, @volunteer, @company, @ScheduledAt)
+            ON CONFLICT (external_id) DO UPDATE
+            SET session_type = EXCLUDED.session_type, participant_id = EXCLUDED.participant_id,
+                volunteer_id = EXCLUDED.volunteer_id, company_id = EXCLUDED.company_id,
+                scheduled_at = EXCLUDED.scheduled_at, updated_at = now()
+            RETURNING id
+            """,
+            new { b.BookingId, b.SessionType, participant = people.Participant, volunteer = people.Volunteer, company = people.Company, b.ScheduledAt },
+            tx, cancellationToken: ct));
+
+        await EventLog.AppendAsync(conn, tx, EventTypes.SessionScheduled, people.Company, new
+        {
+            bookingId, externalId = b.BookingId, sessionType = b.SessionType, participantId = people.Participant,
+            volunteerId = people.Volunteer, scheduledAt = b.ScheduledAt,
+        }, correlationId, ct);
+    }
+
+    // Stored for operators; Postgres messages name constraints and columns, not secrets.
+    private static string Describe(Exception e) => e is PostgresException pg
+        ? $"{pg.SqlState}: {pg.MessageText}"
+        : $"{e.GetType().Name}: {e.Message}";
+}

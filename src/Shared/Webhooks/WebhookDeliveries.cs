@@ -1,0 +1,152 @@
+using Dapper;
+using Npgsql;
+
+namespace Impact.Shared.Webhooks;
+
+/// <summary>How storing a delivery went.</summary>
+public enum RecordOutcome
+{
+    /// <summary>First time we see this delivery id: stored as <c>received</c>.</summary>
+    Stored,
+    /// <summary>Seen before with the same payload hash.</summary>
+    Duplicate,
+    /// <summary>Seen before with a different payload.</summary>
+    Conflict,
+}
+
+/// <summary>One row of <c>impact.webhook_deliveries</c>.</summary>
+public sealed record DeliveryRow(long Id, string Source, string DeliveryId, string EventType, string PayloadHash, string Payload,
+    string Status, int Attempts, string? LastError, DateTime ReceivedAt, DateTime? QueuedAt, DateTime? ProcessedAt, DateTime UpdatedAt);
+
+/// <summary>Queries on <c>impact.webhook_deliveries</c>. The unique (source, delivery_id) constraint decides races.</summary>
+public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
+{
+    /// <summary>Stores a new delivery, or tells whether it is a duplicate or a conflicting re-use of the id.</summary>
+    public async Task<(RecordOutcome Outcome, string Status)> RecordAsync(string source, string deliveryId, string eventType,
+        string payloadHash, string payloadJson, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var inserted = await conn.ExecuteScalarAsync<long?>(new CommandDefinition(
+            """
+            INSERT INTO impact.webhook_deliveries (source, delivery_id, event_type, payload_hash, payload)
+            VALUES (@source, @deliveryId, @eventType, @payloadHash, @payloadJson::jsonb)
+            ON CONFLICT (source, delivery_id) DO NOTHING
+            RETURNING id
+            """,
+            new { source, deliveryId, eventType, payloadHash, payloadJson }, cancellationToken: ct));
+        if (inserted is not null)
+        {
+            return (RecordOutcome.Stored, "received");
+        }
+
+        var existing = await conn.QuerySingleAsync<(string PayloadHash, string Status)>(new CommandDefinition(
+            "SELECT payload_hash, status FROM impact.webhook_deliveries WHERE source = @source AND delivery_id = @deliveryId",
+            new { source, deliveryId }, cancellationToken: ct));
+        return (existing.PayloadHash == payloadHash ? RecordOutcome.Duplicate : RecordOutcome.Conflict, existing.Status);
+    }
+
+    /// <summary>Notes that the delivery is on the queue (only if it was still waiting).</summary>
+    public async Task MarkQueuedAsync(string source, string deliveryId, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.webhook_deliveries
+            SET status = 'queued', queued_at = now(), updated_at = now()
+            WHERE source = @source AND delivery_id = @deliveryId AND status = 'received'
+            """,
+            new { source, deliveryId }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// The outbox sweep: deliveries still <c>received</c> after <paramref name="olderThan"/> are handed to
+    /// <paramref name="enqueue"/> and marked queued, in batches, skipping rows another instance is sweeping.
+    /// Returns how many were enqueued.
+    /// </summary>
+    public async Task<int> SweepAsync(TimeSpan olderThan, int batchSize, Func<WebhookMessage, Task> enqueue, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var stuck = (await conn.QueryAsync<(long Id, string Source, string DeliveryId)>(new CommandDefinition(
+            """
+            SELECT id, source, delivery_id
+            FROM impact.webhook_deliveries
+            WHERE status = 'received' AND received_at < now() - make_interval(secs => @seconds)
+            ORDER BY received_at
+            LIMIT @batchSize
+            FOR UPDATE SKIP LOCKED
+            """,
+            new { seconds = olderThan.TotalSeconds, batchSize }, tx, cancellationToken: ct))).ToList();
+
+        var sent = new List<long>(stuck.Count);
+        foreach (var row in stuck)
+        {
+            await enqueue(new WebhookMessage(row.Source, row.DeliveryId));
+            sent.Add(row.Id);
+        }
+
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.webhook_deliveries
+            SET status = 'queued', queued_at = now(), updated_at = now()
+            WHERE id = ANY(@sent)
+            """,
+            new { sent = sent.ToArray() }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return sent.Count;
+    }
+
+    /// <summary>Records a failed processing attempt; the queue retries it.</summary>
+    public async Task RecordFailureAsync(string source, string deliveryId, string error, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.webhook_deliveries
+            SET status = CASE WHEN status = 'dead_lettered' THEN status ELSE 'failed' END,
+                attempts = attempts + 1, last_error = left(@error, 2000), updated_at = now()
+            WHERE source = @source AND delivery_id = @deliveryId AND status NOT IN ('processed', 'discarded')
+            """,
+            new { source, deliveryId, error }, cancellationToken: ct));
+    }
+
+    /// <summary>The queue gave up on the delivery: it waits in the dead-letter list for an operator.</summary>
+    public async Task<bool> MarkDeadLetteredAsync(string source, string deliveryId, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.webhook_deliveries
+            SET status = 'dead_lettered', updated_at = now()
+            WHERE source = @source AND delivery_id = @deliveryId AND status NOT IN ('processed', 'discarded')
+            """,
+            new { source, deliveryId }, cancellationToken: ct)) == 1;
+    }
+
+    /// <summary>One delivery, or null.</summary>
+    public async Task<DeliveryRow?> FindAsync(string source, string deliveryId, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
+            """
+            SELECT id, source, delivery_id AS DeliveryId, event_type AS EventType, payload_hash AS PayloadHash,
+                   payload::text AS Payload, status, attempts, last_error AS LastError, received_at AS ReceivedAt,
+                   queued_at AS QueuedAt, processed_at AS ProcessedAt, updated_at AS UpdatedAt
+            FROM impact.webhook_deliveries
+            WHERE source = @source AND delivery_id = @deliveryId
+            """,
+            new { source, deliveryId }, cancellationToken: ct));
+    }
+
+    /// <summary>Deletes finished deliveries older than the retention; returns how many.</summary>
+    public async Task<int> PurgeAsync(TimeSpan retention, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.ExecuteAsync(new CommandDefinition(
+            """
+            DELETE FROM impact.webhook_deliveries
+            WHERE status IN ('processed', 'discarded') AND received_at < now() - make_interval(secs => @seconds)
+            """,
+            new { seconds = retention.TotalSeconds }, cancellationToken: ct));
+    }
+}

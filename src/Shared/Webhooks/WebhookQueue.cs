@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
+
+namespace Impact.Shared.Webhooks;
+
+/// <summary>What goes on the ingest queue: which delivery to process, never the payload itself.</summary>
+/// <param name="Source">The partner, e.g. <c>kintell</c>.</param>
+/// <param name="DeliveryId">The partner's delivery id.</param>
+public sealed record WebhookMessage(string Source, string DeliveryId);
+
+/// <summary>The Azure Storage queue between accepting a delivery and processing it.</summary>
+public sealed class WebhookQueue(QueueServiceClient queues, IOptions<WebhookQueueOptions> options)
+{
+    /// <summary>The queue's name unless <c>WebhookQueueName</c> says otherwise.</summary>
+    public const string DefaultName = "webhook-ingest";
+
+    /// <summary>The queue trigger's binding expression for the ingest queue.</summary>
+    public const string TriggerQueue = "%" + WebhookQueueOptions.SettingName + "%";
+
+    /// <summary>The Functions host moves a message here after <c>maxDequeueCount</c> failed attempts.</summary>
+    public const string TriggerPoisonQueue = TriggerQueue + "-poison";
+
+    private readonly QueueClient queue = queues.GetQueueClient(options.Value.WebhookQueueName);
+    private volatile bool created;
+
+    /// <summary>The queue's name.</summary>
+    public string Name => queue.Name;
+
+    /// <summary>Puts a message on the queue, creating the queue the first time if it does not exist.</summary>
+    /// <exception cref="RequestFailedException">The queue service answered with an error.</exception>
+    public async Task SendAsync(WebhookMessage message, CancellationToken ct = default)
+    {
+        var body = JsonSerializer.Serialize(message, JsonDefaults.Web);
+        if (!created)
+        {
+            await queue.CreateIfNotExistsAsync(cancellationToken: ct);
+            created = true;
+        }
+
+        await queue.SendMessageAsync(body, ct);
+    }
+
+    /// <summary>Reads a queue message body.</summary>
+    /// <exception cref="JsonException">The message is not a <see cref="WebhookMessage"/>.</exception>
+    public static WebhookMessage Parse(string body) =>
+        JsonSerializer.Deserialize<WebhookMessage>(body, JsonDefaults.Web) is { Source.Length: > 0, DeliveryId.Length: > 0 } m
+            ? m
+            : throw new JsonException("A webhook queue message needs source and deliveryId.");
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Impact.Shared.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Impact.Shared.Webhooks;
+
+/// <summary>The answer to an accepted webhook.</summary>
+/// <param name="DeliveryId">The partner's delivery id.</param>
+/// <param name="Status"><c>queued</c> for a new delivery, <c>duplicate</c> for a repeat.</param>
+public sealed record WebhookAccepted(string DeliveryId, string Status);
+
+/// <summary>
+/// Accepts one partner webhook: signature over the raw bytes, payload validation, the delivery row
+/// committed (the outbox), then the queue message. Anything the caller must fix is a
+/// <see cref="ProblemException"/>; the HTTP function only reads the body and maps the result.
+/// </summary>
+public sealed partial class WebhookReceiver(
+    WebhookDeliveries deliveries, WebhookQueue queue, IOptions<WebhookOptions> options, TimeProvider clock, ILogger<WebhookReceiver> logger)
+{
+    private readonly IReadOnlyList<byte[]> kintellKeys = options.Value.Kintell.Keys();
+    private readonly TimeSpan tolerance = TimeSpan.FromSeconds(options.Value.ToleranceSeconds);
+
+    /// <summary>Receives a Kintell delivery of <paramref name="kind"/> with these headers and raw body.</summary>
+    /// <returns>The delivery id and <c>queued</c> or <c>duplicate</c>.</returns>
+    public async Task<WebhookAccepted> ReceiveKintellAsync(string kind, IHeaderDictionary headers, ReadOnlyMemory<byte> body, CancellationToken ct = default)
+    {
+        if (!KintellKinds.All.Contains(kind))
+        {
+            throw new ProblemException(HttpStatusCode.NotFound, "Unknown webhook kind",
+                $"'{kind}' is not a Kintell webhook kind. Known kinds: {string.Join(", ", KintellKinds.All)}.");
+        }
+
+        var check = WebhookSignature.Verify(headers, body.Span, kintellKeys, clock.GetUtcNow(), tolerance);
+        if (check.Failure == SignatureFailure.MissingDeliveryId)
+        {
+            throw new ProblemException(HttpStatusCode.BadRequest, "Missing delivery id", check.Detail!);
+        }
+
+        if (!check.Valid)
+        {
+            LogRejected(logger, KintellProcessor.Source, kind, check.Failure);
+            throw new ProblemException(HttpStatusCode.Unauthorized, "Invalid webhook signature", check.Detail!);
+        }
+
+        var deliveryId = check.DeliveryId!;
+        var (payload, errors) = KintellPayloads.Parse(kind, body.Span);
+        if (payload is null)
+        {
+            throw ProblemException.Validation(
+                $"The {kind} payload has {errors.Count} invalid field(s): {string.Join(", ", errors.Keys)}.", errors);
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
+        var (outcome, _) = await deliveries.RecordAsync(KintellProcessor.Source, deliveryId, kind, hash, Encoding.UTF8.GetString(body.Span), ct);
+        switch (outcome)
+        {
+            case RecordOutcome.Conflict:
+                throw new ProblemException(HttpStatusCode.Conflict, "Delivery id already used",
+                    $"Delivery {deliveryId} was already received with a different payload. Use a new delivery id for a new event.");
+            case RecordOutcome.Duplicate:
+                // Never a second message: a copy still 'received' is either being queued by its first
+                // request right now, or waits for the outbox sweeper.
+                return new WebhookAccepted(deliveryId, "duplicate");
+        }
+
+        // The row is committed; now the message.
+        try
+        {
+            await queue.SendAsync(new WebhookMessage(KintellProcessor.Source, deliveryId), ct);
+        }
+        catch (Exception e) when (e is RequestFailedException or HttpRequestException or AggregateException or TimeoutException)
+        {
+            LogQueueUnavailable(logger, e, KintellProcessor.Source, deliveryId);
+            throw new ProblemException(HttpStatusCode.ServiceUnavailable, "Queue unavailable",
+                $"Delivery {deliveryId} was stored and will be processed once the queue is reachable again; you do not need to resend it.")
+            {
+                Headers = new Dictionary<string, string> { ["Retry-After"] = "60" },
+            };
+        }
+
+        await deliveries.MarkQueuedAsync(KintellProcessor.Source, deliveryId, ct);
+        return new WebhookAccepted(deliveryId, "queued");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Source} {Kind} webhook: {Failure}")]
+    private static partial void LogRejected(ILogger logger, string source, string kind, SignatureFailure failure);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue unavailable; {Source} delivery {DeliveryId} stays in the outbox for the sweeper")]
+    private static partial void LogQueueUnavailable(ILogger logger, Exception exception, string source, string deliveryId);
+}
