@@ -1,4 +1,7 @@
+using Azure.Identity;
+using Azure.Messaging.ServiceBus;
 using Impact.Shared.Database;
+using Impact.Shared.Events;
 using Impact.Shared.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +33,21 @@ public static class SharedServiceCollectionExtensions
         builder.Services.AddSingleton(sp => StorageClients.CreateQueueService(sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton(sp => StorageClients.CreateBlobService(sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.Services.AddOptions<ServiceBusOptions>().BindConfiguration(ServiceBusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ServiceBusRelay>();
+        var serviceBus = builder.Configuration.GetSection(ServiceBusOptions.Section).Get<ServiceBusOptions>() ?? new ServiceBusOptions();
+        if (serviceBus.Enabled)
+        {
+            // Only when configured: locally the relay is off and nothing needs a Service Bus.
+            builder.Services.AddSingleton(_ => string.IsNullOrWhiteSpace(serviceBus.ConnectionString)
+                ? new ServiceBusClient(serviceBus.FullyQualifiedNamespace, new DefaultAzureCredential(new DefaultAzureCredentialOptions
+                {
+                    ManagedIdentityClientId = builder.Configuration[$"{StorageClients.ConnectionName}:clientId"],
+                }))
+                : new ServiceBusClient(serviceBus.ConnectionString));
+            builder.Services.AddSingleton(sp => sp.GetRequiredService<ServiceBusClient>().CreateSender(serviceBus.Topic));
+        }
         return builder;
     }
 }

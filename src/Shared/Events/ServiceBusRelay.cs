@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Azure.Messaging.ServiceBus;
+using Dapper;
+using Npgsql;
+
+namespace Impact.Shared.Events;
+
+/// <summary>
+/// Publishes new rows of <c>impact.events</c> to the Service Bus topic, in id order, at least once:
+/// the cursor moves only after the topic accepted the batch, and each message's id is the event's
+/// id, so the topic's duplicate detection drops a batch sent twice.
+/// </summary>
+public sealed class ServiceBusRelay(NpgsqlDataSource dataSource)
+{
+    /// <summary>The cursor's name in <c>impact.event_cursors</c>.</summary>
+    public const string CursorName = "servicebus";
+
+    /// <summary>Sends up to <paramref name="batchSize"/> events; returns how many were sent.</summary>
+    public async Task<int> RelayOnceAsync(ServiceBusSender sender, int batchSize, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // The row lock makes concurrent relays (several app instances) take turns instead of sending twice.
+        var last = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            INSERT INTO impact.event_cursors (name) VALUES (@name) ON CONFLICT (name) DO NOTHING;
+            SELECT last_event_id FROM impact.event_cursors WHERE name = @name FOR UPDATE;
+            """,
+            new { name = CursorName }, tx, cancellationToken: ct));
+
+        var events = (await conn.QueryAsync<(long Id, Guid EventId, string Type, Guid? CompanyId, string? CorrelationId, DateTime OccurredAt, string Data)>(
+            new CommandDefinition(
+                """
+                SELECT id, event_id, type, company_id, correlation_id, occurred_at, data::text
+                FROM impact.events
+                WHERE id > @last AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+                ORDER BY id
+                LIMIT @batchSize
+                """,
+                new { last, batchSize }, tx, cancellationToken: ct))).ToList();
+        if (events.Count == 0)
+        {
+            return 0;
+        }
+
+        var messages = events.Select(e =>
+        {
+            using var data = JsonDocument.Parse(e.Data);
+            var envelope = new EventEnvelope(e.EventId, e.Type, e.CompanyId,
+                new DateTimeOffset(DateTime.SpecifyKind(e.OccurredAt, DateTimeKind.Utc)), e.CorrelationId, data.RootElement);
+            var message = new ServiceBusMessage(JsonSerializer.SerializeToUtf8Bytes(envelope, JsonDefaults.Web))
+            {
+                MessageId = e.EventId.ToString(),
+                Subject = e.Type,
+                ContentType = "application/json",
+                CorrelationId = e.CorrelationId,
+            };
+            message.ApplicationProperties["eventId"] = e.Id;
+            if (e.CompanyId is { } companyId)
+            {
+                message.ApplicationProperties["companyId"] = companyId.ToString();
+            }
+
+            return message;
+        }).ToList();
+
+        await sender.SendMessagesAsync(messages, ct);
+        await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE impact.event_cursors SET last_event_id = @id, updated_at = now() WHERE name = @name",
+            new { id = events[^1].Id, name = CursorName }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return events.Count;
+    }
+}

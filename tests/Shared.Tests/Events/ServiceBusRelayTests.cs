@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Azure.Messaging.ServiceBus;
+using Dapper;
+using Impact.Shared.Events;
+using Impact.TestSupport;
+using Npgsql;
+
+namespace Impact.Shared.Tests.Events;
+
+public sealed class ServiceBusRelayTests
+{
+    /// <summary>
+    /// Service Bus has no local form without Docker, so the sender is replaced at the SDK boundary
+    /// (the SDK's own mocking constructor); everything else is real PostgreSQL.
+    /// </summary>
+    private sealed class RecordingSender : ServiceBusSender
+    {
+        public List<ServiceBusMessage> Sent { get; } = [];
+
+        public bool Fail { get; set; }
+
+        public override Task SendMessagesAsync(IEnumerable<ServiceBusMessage> messages, CancellationToken cancellationToken = default)
+        {
+            if (Fail)
+            {
+                throw new ServiceBusException("topic unavailable", ServiceBusFailureReason.ServiceCommunicationProblem);
+            }
+
+            Sent.AddRange(messages);
+            return Task.CompletedTask;
+        }
+    }
+
+    private static async Task Append(NpgsqlDataSource dataSource, string type, int n)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        for (var i = 0; i < n; i++)
+        {
+            await EventLog.AppendAsync(conn, tx, type, Guid.Empty, new { n = i }, $"test:{i}");
+        }
+
+        await tx.CommitAsync();
+    }
+
+    [Fact]
+    public async Task EventsArePublishedInOrderWithTheirIdsAndTheCursorMovesOn()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await Append(db.DataSource, "kintell.session.completed", 5);
+        var relay = new ServiceBusRelay(db.DataSource);
+        var sender = new RecordingSender();
+
+        Assert.Equal(3, await relay.RelayOnceAsync(sender, 3));
+        Assert.Equal(2, await relay.RelayOnceAsync(sender, 3));
+        Assert.Equal(0, await relay.RelayOnceAsync(sender, 3));
+
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        var eventIds = (await conn.QueryAsync<Guid>("SELECT event_id FROM impact.events ORDER BY id")).Select(g => g.ToString()).ToList();
+        Assert.Equal(eventIds, sender.Sent.Select(m => m.MessageId));
+        var first = JsonDocument.Parse(sender.Sent[0].Body.ToString()).RootElement;
+        Assert.Equal("kintell.session.completed", first.GetProperty("type").GetString());
+        Assert.Equal(0, first.GetProperty("data").GetProperty("n").GetInt32());
+        Assert.Equal("kintell.session.completed", sender.Sent[0].Subject);
+    }
+
+    [Fact]
+    public async Task AFailedSendLeavesTheCursorSoTheSameEventsAreSentAgain()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await Append(db.DataSource, "kintell.rating.created", 2);
+        var relay = new ServiceBusRelay(db.DataSource);
+        var sender = new RecordingSender { Fail = true };
+
+        await Assert.ThrowsAsync<ServiceBusException>(() => relay.RelayOnceAsync(sender, 10));
+        sender.Fail = false;
+
+        Assert.Equal(2, await relay.RelayOnceAsync(sender, 10));
+        Assert.Equal(2, sender.Sent.Count);
+    }
+
+    [Fact]
+    public async Task AnEventCommittedLateWithALowerIdIsNotSkipped()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var relay = new ServiceBusRelay(db.DataSource);
+        var sender = new RecordingSender();
+
+        // Transaction A takes the lower id but commits after B.
+        await using var a = await db.DataSource.OpenConnectionAsync();
+        await using var txA = await a.BeginTransactionAsync();
+        await EventLog.AppendAsync(a, txA, "late", null, new { });
+        await Append(db.DataSource, "early", 1);
+
+        Assert.Equal(0, await relay.RelayOnceAsync(sender, 10));
+        await txA.CommitAsync();
+
+        Assert.Equal(2, await relay.RelayOnceAsync(sender, 10));
+        Assert.Equal(["late", "early"], sender.Sent.Select(m => m.Subject));
+    }
+}
