@@ -29,7 +29,12 @@ public static class StorageClients
             (uri, cred) => new BlobServiceClient(uri, cred),
             "blob");
 
-    private static QueueClientOptions QueueOptions() => new() { MessageEncoding = QueueMessageEncoding.Base64 };
+    // A webhook sender waits while we enqueue: retry briefly, then let the outbox sweeper take over.
+    private static QueueClientOptions QueueOptions() => new()
+    {
+        MessageEncoding = QueueMessageEncoding.Base64,
+        Retry = { MaxRetries = 2, Delay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(1), NetworkTimeout = TimeSpan.FromSeconds(10) },
+    };
 
     private static T Create<T>(IConfiguration configuration, Func<string, T> fromConnectionString,
         Func<Uri, DefaultAzureCredential, T> fromIdentity, string service)

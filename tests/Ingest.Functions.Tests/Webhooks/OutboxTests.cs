@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Azure.Storage.Queues;
 using Dapper;
 using Impact.Ingest.Webhooks;
 using Impact.TestSupport;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Impact.Ingest.Tests.Webhooks;
 
@@ -17,8 +15,7 @@ public sealed class OutboxTests
         var deadPort = FreePort();
         var unreachable = TestStorage.ConnectionString.Replace(
             $"127.0.0.1:{LocalServices.Settings.AzuriteQueuePort}", $"127.0.0.1:{deadPort}", StringComparison.Ordinal);
-        await using var down = await TestApp.StartAsync(services: s => s.AddSingleton(new QueueServiceClient(unreachable,
-            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64, Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(2) } })));
+        await using var down = await TestApp.StartAsync(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = unreachable });
 
         var response = await HttpInvoker.InvokeAsync(Kintell.Signed("session-completed", "d-out", Kintell.Json(Kintell.Session("s-out"))),
             r => down.Function<KintellWebhook>().ReceiveKintellWebhook(r, "session-completed", CancellationToken.None));
