@@ -30,6 +30,9 @@ param jwtAuthority string
 @description('JWT audience the SSE host accepts.')
 param jwtAudience string
 
+@description('JWT issuer the SSE host accepts; empty means the authority itself (true for Entra ID v2.0).')
+param jwtIssuer string = ''
+
 @description('Optional public IP allowed through the PostgreSQL firewall, to run tools/Migrator from a workstation.')
 param clientIpAddress string = ''
 
@@ -173,6 +176,7 @@ module streamHost 'modules/streamhost.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     postgresConnectionStringReference: keyVault.outputs.postgresConnectionStringReference
     jwtAuthority: jwtAuthority
+    jwtIssuer: empty(jwtIssuer) ? jwtAuthority : jwtIssuer
     jwtAudience: jwtAudience
   }
   dependsOn: [rbac]

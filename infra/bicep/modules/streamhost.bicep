@@ -11,14 +11,17 @@ param identityId string
 param applicationInsightsConnectionString string
 param postgresConnectionStringReference string
 param jwtAuthority string
+param jwtIssuer string
 param jwtAudience string
 
 // ─── App settings ─── names as read by Stream.Host (appsettings.json / environment).
-// Jwt__Authority is set, so tokens are checked against the authority's keys (no signing key).
+// Jwt__Authority is set, so tokens are checked against the authority's keys (no signing key);
+// the issuer is still checked against Jwt__Issuer.
 var appSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   Postgres__ConnectionString: postgresConnectionStringReference
   Jwt__Authority: jwtAuthority
+  Jwt__Issuer: jwtIssuer
   Jwt__Audience: jwtAudience
   Stream__HeartbeatSeconds: '15'
   Stream__ReplayHours: '24'
@@ -57,7 +60,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     keyVaultReferenceIdentity: identityId
     siteConfig: {
       linuxFxVersion: 'DOTNETCORE|10.0'
-      appCommandLine: 'dotnet Stream.Host.dll'
+      appCommandLine: 'dotnet Impact.Stream.Host.dll'
       alwaysOn: true
       webSocketsEnabled: false
       http20Enabled: false
