@@ -38,7 +38,7 @@ var appSettings = {
   Webhooks__Kintell__Secrets: kintellWebhookReference
   Webhooks__MaxBodyBytes: '262144'
   Webhooks__ToleranceSeconds: '300'
-  Webhooks__QueueName: webhookQueueName
+  WebhookQueueName: webhookQueueName
   Webhooks__SweepAfterSeconds: '60'
   Webhooks__RetentionHours: '168'
   ServiceBus__FullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
