@@ -6,7 +6,7 @@ targetScope = 'resourceGroup'
 
 @minLength(1)
 @maxLength(20)
-@description('Environment name (dev, prod, …); part of every resource name.')
+@description('Environment name (dev, prod, …): letters, digits and hyphens; part of every resource name.')
 param environmentName string
 
 @description('Azure region; defaults to the resource group\'s. Must offer Flex Consumption.')
@@ -42,17 +42,19 @@ param postgresVersion string = '16'
 @description('App Service plan SKU for the SSE host (Basic or higher: Always On).')
 param streamPlanSku string = 'B1'
 
-var tags = { 'impact-env': environmentName }
-var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+// Resource names allow lower case only (PostgreSQL) and must be unique (storage, Key Vault).
+var env = toLower(environmentName)
+var tags = { 'impact-env': env }
+var token = toLower(uniqueString(subscription().id, resourceGroup().id, env))
 var webhookQueueName = 'webhook-ingest'
 var eventsTopicName = 'impact-events'
 var databaseName = 'impact'
 // Names known before deployment, so role assignments get stable ids (and What-If can predict them).
-var identityName = 'id-impact-${environmentName}-${token}'
-var applicationInsightsName = 'appi-impact-${environmentName}-${token}'
+var identityName = 'id-impact-${env}-${token}'
+var applicationInsightsName = 'appi-impact-${env}-${token}'
 var storageAccountName = take('stimpact${token}', 24)
 var keyVaultName = take('kv-${token}', 24)
-var serviceBusName = 'sb-impact-${environmentName}-${token}'
+var serviceBusName = 'sb-impact-${env}-${token}'
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
@@ -66,7 +68,7 @@ module identity 'modules/identity.bicep' = {
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
-    logAnalyticsName: 'log-impact-${environmentName}-${token}'
+    logAnalyticsName: 'log-impact-${env}-${token}'
     applicationInsightsName: applicationInsightsName
     location: location
     tags: tags
@@ -88,7 +90,7 @@ module storage 'modules/storage.bicep' = {
 module postgres 'modules/postgres.bicep' = {
   name: 'postgres'
   params: {
-    name: 'psql-impact-${environmentName}-${token}'
+    name: 'psql-impact-${env}-${token}'
     location: location
     tags: tags
     administratorLogin: postgresAdminLogin
@@ -141,8 +143,8 @@ module rbac 'modules/rbac.bicep' = {
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
   params: {
-    name: 'func-impact-${environmentName}-${token}'
-    planName: 'plan-func-impact-${environmentName}-${token}'
+    name: 'func-impact-${env}-${token}'
+    planName: 'plan-func-impact-${env}-${token}'
     location: location
     tags: tags
     identityId: identity.outputs.id
@@ -154,7 +156,8 @@ module functionApp 'modules/functionapp.bicep' = {
     postgresConnectionStringReference: keyVault.outputs.postgresConnectionStringReference
     kintellWebhookReference: keyVault.outputs.kintellWebhookReference
     webhookQueueName: webhookQueueName
-    durableTaskHubName: 'impact${environmentName}'
+    // One task hub per storage account, and each environment has its own account.
+    durableTaskHubName: 'impact'
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     serviceBusTopicName: serviceBus.outputs.topicName
     maximumInstanceCount: 100
@@ -167,8 +170,8 @@ module functionApp 'modules/functionapp.bicep' = {
 module streamHost 'modules/streamhost.bicep' = {
   name: 'streamhost'
   params: {
-    name: 'app-stream-impact-${environmentName}-${token}'
-    planName: 'plan-stream-impact-${environmentName}-${token}'
+    name: 'app-stream-impact-${env}-${token}'
+    planName: 'plan-stream-impact-${env}-${token}'
     planSku: streamPlanSku
     location: location
     tags: tags
