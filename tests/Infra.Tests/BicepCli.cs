@@ -16,7 +16,7 @@ public sealed record BicepBuildResult(int ExitCode, string ArmJson, IReadOnlyLis
     public bool IsClean => ExitCode == 0 && Diagnostics.Count == 0;
 
     public string Describe() =>
-        $"bicep build exited with {ExitCode} and {Diagnostics.Count} diagnostic(s):{Environment.NewLine}"
+        $"bicep exited with {ExitCode} and {Diagnostics.Count} diagnostic(s):{Environment.NewLine}"
         + string.Join(Environment.NewLine, Diagnostics);
 }
 
@@ -27,7 +27,20 @@ public static partial class BicepCli
 
     public static string MainTemplate { get; } = Path.Combine(RepositoryRoot, "infra", "bicep", "main.bicep");
 
-    public static async Task<BicepBuildResult> BuildAsync(string bicepFile)
+    public static string MainParameters { get; } = Path.Combine(RepositoryRoot, "infra", "bicep", "main.bicepparam");
+
+    /// <summary><c>bicep build FILE --stdout</c>: the ARM template, plus every diagnostic.</summary>
+    public static Task<BicepBuildResult> BuildAsync(string bicepFile) =>
+        RunAsync(["build", bicepFile, "--stdout"], new Dictionary<string, string?>());
+
+    /// <summary>
+    /// <c>bicep build-params FILE --stdout</c> with the given environment variables set (or, when
+    /// null, removed), because the parameters file reads secrets from the environment.
+    /// </summary>
+    public static Task<BicepBuildResult> BuildParametersAsync(string bicepParamFile, IReadOnlyDictionary<string, string?> environment) =>
+        RunAsync(["build-params", bicepParamFile, "--stdout"], environment);
+
+    private static async Task<BicepBuildResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {
         var start = new ProcessStartInfo(Executable())
         {
@@ -35,9 +48,14 @@ public static partial class BicepCli
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "build", bicepFile, "--stdout" })
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
