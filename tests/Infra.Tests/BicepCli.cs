@@ -102,6 +102,7 @@ public static partial class BicepCli
         return path;
     }
 
+    // Infra.Tests needs neither PostgreSQL nor Azurite, so it does not reference TestSupport.
     private static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

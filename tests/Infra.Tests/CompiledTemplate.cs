@@ -9,18 +9,22 @@ public sealed class CompiledTemplate : IAsyncLifetime
     public const string StreamHostKind = "app,linux";
 
     private BicepBuildResult? build;
+    private JsonObject? arm;
 
     public BicepBuildResult Build => build ?? throw new InvalidOperationException("The template was not built.");
 
-    public JsonObject Arm => Build.ExitCode == 0 && JsonNode.Parse(Build.ArmJson) is JsonObject arm
-        ? arm
-        : throw new InvalidOperationException("main.bicep does not compile. " + Build.Describe());
+    /// <summary>The compiled ARM template; a build that failed makes every test using it say why.</summary>
+    public JsonObject Arm => arm ?? throw new InvalidOperationException("main.bicep does not compile. " + Build.Describe());
 
     public SiteAppSettings FunctionAppSettings => ArmTemplate.AppSettingsOfSite(Arm, FunctionAppKind);
 
     public SiteAppSettings StreamHostSettings => ArmTemplate.AppSettingsOfSite(Arm, StreamHostKind);
 
-    public async Task InitializeAsync() => build = await BicepCli.BuildAsync(BicepCli.MainTemplate);
+    public async Task InitializeAsync()
+    {
+        build = await BicepCli.BuildAsync(BicepCli.MainTemplate);
+        arm = build.ExitCode == 0 ? JsonNode.Parse(build.ArmJson) as JsonObject : null;
+    }
 
     public Task DisposeAsync() => Task.CompletedTask;
 }

@@ -20,6 +20,8 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   }
 }
 
+// Duplicate detection: a relay that resends after a crash sets MessageId to the event id, and
+// Service Bus drops the second copy within the window.
 resource topic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = {
   parent: namespace
   name: topicName
