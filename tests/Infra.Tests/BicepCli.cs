@@ -10,7 +10,8 @@ public sealed record BicepDiagnostic(string Level, string Code, string Line)
     public override string ToString() => Line;
 }
 
-public sealed record BicepBuildResult(int ExitCode, string ArmJson, IReadOnlyList<BicepDiagnostic> Diagnostics)
+/// <summary>What a bicep command did: its exit code, its stdout (the compiled JSON) and its stderr lines.</summary>
+public sealed record BicepBuildResult(int ExitCode, string Output, IReadOnlyList<BicepDiagnostic> Diagnostics)
 {
     /// <summary>A clean build: exit code 0 and nothing at all on stderr — no error, no linter warning.</summary>
     public bool IsClean => ExitCode == 0 && Diagnostics.Count == 0;

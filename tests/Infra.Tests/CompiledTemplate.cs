@@ -23,7 +23,7 @@ public sealed class CompiledTemplate : IAsyncLifetime
     public async Task InitializeAsync()
     {
         build = await BicepCli.BuildAsync(BicepCli.MainTemplate);
-        arm = build.ExitCode == 0 ? JsonNode.Parse(build.ArmJson) as JsonObject : null;
+        arm = build.ExitCode == 0 ? JsonNode.Parse(build.Output) as JsonObject : null;
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -22,7 +22,7 @@ public sealed class ParametersFileTests
         var result = await BicepCli.BuildParametersAsync(BicepCli.MainParameters, Deployer);
 
         Assert.True(result.IsClean, result.Describe());
-        var parameters = JsonNode.Parse(JsonNode.Parse(result.ArmJson)!["parametersJson"]!.GetValue<string>())!["parameters"]!;
+        var parameters = JsonNode.Parse(JsonNode.Parse(result.Output)!["parametersJson"]!.GetValue<string>())!["parameters"]!;
         Assert.Equal("test", Value(parameters, "environmentName"));
         Assert.Equal("impactadmin", Value(parameters, "postgresAdminLogin"));
         Assert.Equal("correct-horse-battery", Value(parameters, "postgresAdminPassword"));
