@@ -76,7 +76,7 @@ public static partial class BicepCli
     private static BicepDiagnostic Parse(string line) =>
         DiagnosticLine().Match(line) is { Success: true } match
             ? new BicepDiagnostic(match.Groups["level"].Value, match.Groups["code"].Value, line)
-            : new BicepDiagnostic("Output", "", line);
+            : new BicepDiagnostic("Other", "", line);
 
     // e.g. "/repo/infra/bicep/main.bicep(12,7) : Warning no-unused-params: Parameter ... [https://aka.ms/...]"
     [GeneratedRegex(@"^.+\(\d+,\d+\) : (?<level>Error|Warning|Info) (?<code>[^:\s]+): ")]
