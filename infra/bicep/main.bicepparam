@@ -1,0 +1,11 @@
+// Parameters for `az deployment group create --parameters infra/bicep/main.bicepparam`.
+// Secrets and per-environment values come from environment variables, never from this file.
+using 'main.bicep'
+
+param environmentName = readEnvironmentVariable('IMPACT_ENVIRONMENT', 'dev')
+param postgresAdminLogin = readEnvironmentVariable('POSTGRES_ADMIN_LOGIN', 'impactadmin')
+param postgresAdminPassword = readEnvironmentVariable('POSTGRES_ADMIN_PASSWORD')
+param kintellWebhookSecrets = readEnvironmentVariable('KINTELL_WEBHOOK_SECRETS')
+param jwtAuthority = readEnvironmentVariable('JWT_AUTHORITY')
+param jwtAudience = readEnvironmentVariable('JWT_AUDIENCE', 'api://impact-stream')
+param clientIpAddress = readEnvironmentVariable('CLIENT_IP_ADDRESS', '')

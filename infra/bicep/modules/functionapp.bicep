@@ -1,0 +1,112 @@
+// The Functions app (isolated worker, .NET 10) on Flex Consumption: runtime and deployment
+// storage are in functionAppConfig, not in app settings; the package lives in a blob container
+// the app reads with its user-assigned identity.
+
+param name string
+param planName string
+param location string
+param tags object
+param identityId string
+param identityClientId string
+param storageAccountName string
+param storageBlobEndpoint string
+param deploymentContainerName string
+param applicationInsightsConnectionString string
+param postgresConnectionStringReference string
+param kintellWebhookReference string
+param webhookQueueName string
+param durableTaskHubName string
+param serviceBusFullyQualifiedNamespace string
+param serviceBusTopicName string
+param maximumInstanceCount int
+param instanceMemoryMB int
+
+// ─── App settings ──────────────────────────────────────────────────────────────────────────
+// The names are the keys of local.settings.sample.json `Values` (tests/Infra.Tests checks both
+// ways). Exceptions, listed in that test: AzureWebJobsStorage becomes the identity-based trio
+// below; FUNCTIONS_WORKER_RUNTIME is set by functionAppConfig.runtime; a few settings exist
+// only in Azure. A new key in the sample gets its line here.
+var appSettings = {
+  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  AZURE_CLIENT_ID: identityClientId
+  DurableTaskHubName: durableTaskHubName
+  Postgres__ConnectionString: postgresConnectionStringReference
+  Webhooks__Kintell__Secrets: kintellWebhookReference
+  Webhooks__MaxBodyBytes: '262144'
+  Webhooks__ToleranceSeconds: '300'
+  WebhookQueueName: webhookQueueName
+  Webhooks__SweepAfterSeconds: '60'
+  Webhooks__RetentionHours: '168'
+  ServiceBus__FullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
+  ServiceBus__Topic: serviceBusTopicName
+}
+// ───────────────────────────────────────────────────────────────────────────────────────────
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Key Vault references are resolved with this identity (it holds Key Vault Secrets User).
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+}
+
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: appSettings
+}
+
+output name string = site.name
+output url string = 'https://${site.properties.defaultHostName}'

@@ -1,0 +1,56 @@
+// Key Vault (RBAC authorisation, no access policies) holding the secrets the apps read as
+// Key Vault references: the Postgres connection string and the partners' webhook secrets.
+
+param name string
+param location string
+param tags object
+param postgresHost string
+param postgresDatabase string
+param postgresLogin string
+@secure()
+param postgresPassword string
+@secure()
+@description('Kintell signing secrets, space separated (more than one during a rotation).')
+param kintellWebhookSecrets string
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+// Npgsql accepts a double-quoted value, so a password with ';' or '=' still parses.
+resource postgresConnectionString 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'postgres-connection-string'
+  properties: {
+    contentType: 'Npgsql connection string'
+    value: 'Host=${postgresHost};Port=5432;Database=${postgresDatabase};Username=${postgresLogin};Password="${replace(postgresPassword, '"', '""')}";SSL Mode=Require'
+  }
+}
+
+resource kintellSecrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'webhooks-kintell-secrets'
+  properties: {
+    contentType: 'Space-separated webhook signing secrets'
+    value: kintellWebhookSecrets
+  }
+}
+
+output name string = vault.name
+// App-setting values, not secrets: the platform resolves them with the app's identity.
+// Versionless URIs, so a rotated secret is picked up without a redeploy.
+output postgresConnectionStringReference string = '@Microsoft.KeyVault(SecretUri=${postgresConnectionString.properties.secretUri})'
+output kintellWebhookReference string = '@Microsoft.KeyVault(SecretUri=${kintellSecrets.properties.secretUri})'
