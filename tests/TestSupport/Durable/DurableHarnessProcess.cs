@@ -27,6 +27,7 @@ public sealed class DurableHarnessProcess : IAsyncDisposable
         this.environment = environment;
         channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
         clientServices = new ServiceCollection()
+            .AddLogging()
             .AddDurableTaskClient(b =>
             {
                 b.UseGrpc(channel);
