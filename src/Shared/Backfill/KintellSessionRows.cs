@@ -139,6 +139,9 @@ public static class KintellSessionRows
             return;
         }
 
+        // The de-duplicating sorts below spill to disk at the default 4 MB for a 50k-row chunk.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SET LOCAL work_mem = '64MB'", transaction: transaction, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
             """
             CREATE TEMP TABLE backfill_sessions_stage (
