@@ -97,6 +97,16 @@ public sealed partial class BackfillImports(NpgsqlDataSource dataSource, BlobSer
                 $"Import {job.Id} is {job.Status}; there is nothing to resume.");
         }
 
+        if (job.Status == "failed" && alive)
+        {
+            // It has marked the job failed but not finished yet: a resume event now would be lost.
+            throw new ProblemException(HttpStatusCode.Conflict, "The import is still stopping",
+                $"Import {job.Id} failed a moment ago and is still shutting down; try again in a few seconds.")
+            {
+                Headers = new Dictionary<string, string> { ["Retry-After"] = "2" },
+            };
+        }
+
         await BackfillJobs.ResumeAsync(dataSource, job.Id, ct);
         if (alive)
         {

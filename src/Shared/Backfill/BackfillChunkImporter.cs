@@ -37,7 +37,7 @@ public static class BackfillChunkImporter
 
         var container = blobs.GetBlobContainerClient(job.BlobContainer);
         var startOffset = job.CheckpointOffset;
-        var index = job.Columns.Length;
+        var columnCount = job.Columns.Length;
         var wanted = BackfillKinds.Columns(job.Kind);
         var positions = wanted.Select(w => Array.FindIndex(job.Columns, c => string.Equals(c, w, StringComparison.OrdinalIgnoreCase))).ToArray();
         var sessions = new List<SessionRow>();
@@ -72,7 +72,7 @@ public static class BackfillChunkImporter
 
                 taken++;
                 var error = record.Error
-                    ?? (record.Fields.Length != index ? $"expected {index} values as in the header, found {record.Fields.Length}" : null);
+                    ?? (record.Fields.Length != columnCount ? $"expected {columnCount} values as in the header, found {record.Fields.Length}" : null);
                 if (error is null)
                 {
                     if (job.Kind == BackfillKinds.KintellSessions)
@@ -98,7 +98,7 @@ public static class BackfillChunkImporter
                 if (error is not null)
                 {
                     failed++;
-                    ErrorFile.WriteRow(errors, record.Fields, index, record.RecordNumber, error);
+                    ErrorFile.WriteRow(errors, record.Fields, columnCount, record.RecordNumber, error);
                 }
             }
 

@@ -65,10 +65,6 @@ public sealed record CsvHeader(char Delimiter, IReadOnlyList<string> Columns, lo
         return semicolons > commas ? ';' : ',';
     }
 
-    /// <summary>Maps each wanted column name (case-insensitive) to its index; -1 when absent.</summary>
-    public int[] IndexesOf(IReadOnlyList<string> names) =>
-        names.Select(n => Columns.ToList().FindIndex(c => string.Equals(c, n, StringComparison.OrdinalIgnoreCase))).ToArray();
-
     /// <summary>Reads the bytes already taken from the stream, then the rest of the stream.</summary>
     private sealed class ConcatenatedStream(ReadOnlyMemory<byte> first, Stream second) : Stream
     {

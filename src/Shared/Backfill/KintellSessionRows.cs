@@ -34,6 +34,9 @@ public static class KintellSessionRows
     public static readonly IReadOnlyList<string> RequiredColumns =
         ["session_id", "session_type", "participant_email", "volunteer_email", "date"];
 
+    // A chunk's statements take seconds on a busy server; the 30 s default would fail a healthy chunk.
+    internal const int LoadTimeoutSeconds = 600;
+
     private static readonly string[] CefrLevels = ["A1", "A2", "B1", "B2", "C1", "C2"];
 
     private static readonly string[] DateFormats =
@@ -141,7 +144,7 @@ public static class KintellSessionRows
 
         // The de-duplicating sorts below spill to disk at the default 4 MB for a 50k-row chunk.
         await connection.ExecuteAsync(new CommandDefinition(
-            "SET LOCAL work_mem = '64MB'", transaction: transaction, cancellationToken: ct));
+            "SET LOCAL work_mem = '64MB'", transaction: transaction, commandTimeout: LoadTimeoutSeconds, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
             """
             CREATE TEMP TABLE backfill_sessions_stage (
@@ -156,11 +159,12 @@ public static class KintellSessionRows
                 feedback_text     text,
                 language_level    text
             ) ON COMMIT DROP
-            """, transaction: transaction, cancellationToken: ct));
+            """, transaction: transaction, commandTimeout: LoadTimeoutSeconds, cancellationToken: ct));
 
         await using (var copy = await connection.BeginBinaryImportAsync(
             "COPY backfill_sessions_stage (row_number, external_id, session_type, participant_email, volunteer_email, completed_at, duration_minutes, rating, feedback_text, language_level) FROM STDIN (FORMAT BINARY)", ct))
         {
+            copy.Timeout = TimeSpan.FromSeconds(LoadTimeoutSeconds);
             foreach (var r in rows)
             {
                 await copy.StartRowAsync(ct);
@@ -192,7 +196,7 @@ public static class KintellSessionRows
             LEFT JOIN impact.companies c ON u.role = 'volunteer' AND c.email_domain = split_part(u.email, '@', 2)
             ORDER BY u.email, u.role DESC
             ON CONFLICT (email) DO NOTHING
-            """, transaction: transaction, cancellationToken: ct));
+            """, transaction: transaction, commandTimeout: LoadTimeoutSeconds, cancellationToken: ct));
 
         await connection.ExecuteAsync(new CommandDefinition(
             """
@@ -212,7 +216,7 @@ public static class KintellSessionRows
             WHERE (k.session_type, k.participant_id, k.volunteer_id, k.company_id, k.completed_at, k.duration_minutes, k.language_level)
                 IS DISTINCT FROM (EXCLUDED.session_type, EXCLUDED.participant_id, EXCLUDED.volunteer_id, EXCLUDED.company_id,
                                   EXCLUDED.completed_at, EXCLUDED.duration_minutes, EXCLUDED.language_level)
-            """, transaction: transaction, cancellationToken: ct));
+            """, transaction: transaction, commandTimeout: LoadTimeoutSeconds, cancellationToken: ct));
 
         await connection.ExecuteAsync(new CommandDefinition(
             """
@@ -230,7 +234,7 @@ public static class KintellSessionRows
                 feedback_text = EXCLUDED.feedback_text, rated_at = EXCLUDED.rated_at, updated_at = now()
             WHERE (r.rater_id, r.rating, r.feedback_text, r.rated_at)
                 IS DISTINCT FROM (EXCLUDED.rater_id, EXCLUDED.rating, EXCLUDED.feedback_text, EXCLUDED.rated_at)
-            """, transaction: transaction, cancellationToken: ct));
+            """, transaction: transaction, commandTimeout: LoadTimeoutSeconds, cancellationToken: ct));
     }
 
     private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct =>

@@ -58,11 +58,12 @@ public static class KintellUserRows
                 display_name text,
                 role         text NOT NULL
             ) ON COMMIT DROP
-            """, transaction: transaction, cancellationToken: ct));
+            """, transaction: transaction, commandTimeout: KintellSessionRows.LoadTimeoutSeconds, cancellationToken: ct));
 
         await using (var copy = await connection.BeginBinaryImportAsync(
             "COPY backfill_users_stage (row_number, email, display_name, role) FROM STDIN (FORMAT BINARY)", ct))
         {
+            copy.Timeout = TimeSpan.FromSeconds(KintellSessionRows.LoadTimeoutSeconds);
             foreach (var r in rows)
             {
                 await copy.StartRowAsync(ct);
@@ -97,6 +98,6 @@ public static class KintellUserRows
                 updated_at = now()
             WHERE (u.display_name, u.role, u.company_id)
                 IS DISTINCT FROM (COALESCE(EXCLUDED.display_name, u.display_name), EXCLUDED.role, COALESCE(u.company_id, EXCLUDED.company_id))
-            """, transaction: transaction, cancellationToken: ct));
+            """, transaction: transaction, commandTimeout: KintellSessionRows.LoadTimeoutSeconds, cancellationToken: ct));
     }
 }
