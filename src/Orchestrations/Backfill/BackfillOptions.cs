@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Impact.Orchestrations.Backfill;
+
+/// <summary>Settings section <c>Backfill</c> (environment: <c>Backfill__ChunkRows</c>, ...).</summary>
+public sealed record BackfillOptions
+{
+    public const string Section = "Backfill";
+
+    /// <summary>Records per chunk: one transaction, one checkpoint, and the memory bound of a step.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Backfill:ChunkRows must be between 1 and 1,000,000.")]
+    public int ChunkRows { get; init; } = 50_000;
+
+    /// <summary>Blob container for uploads and error files.</summary>
+    [Required]
+    [RegularExpression("^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$", ErrorMessage = "Backfill:Container must be a valid blob container name (3-63 lower-case letters, digits, single hyphens).")]
+    public string Container { get; init; } = "backfill";
+
+    /// <summary>A record longer than this is rejected as broken quoting instead of swallowing the file.</summary>
+    [Range(1024, 64 << 20, ErrorMessage = "Backfill:MaxRecordBytes must be between 1 KiB and 64 MiB.")]
+    public int MaxRecordBytes { get; init; } = 1 << 20;
+
+    /// <summary>Largest accepted upload.</summary>
+    [Range(1L, long.MaxValue, ErrorMessage = "Backfill:MaxUploadBytes must be positive.")]
+    public long MaxUploadBytes { get; init; } = 2L << 30;
+
+    /// <summary>Attempts per chunk before the job is marked failed (then it can be resumed).</summary>
+    [Range(1, 20, ErrorMessage = "Backfill:RetryAttempts must be between 1 and 20.")]
+    public int RetryAttempts { get; init; } = 3;
+
+    /// <summary>Wait before the first retry of a chunk; doubles each time.</summary>
+    [Range(0.1, 3600, ErrorMessage = "Backfill:RetryFirstIntervalSeconds must be between 0.1 and 3600.")]
+    public double RetryFirstIntervalSeconds { get; init; } = 5;
+}

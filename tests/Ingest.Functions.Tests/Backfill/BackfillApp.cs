@@ -1,0 +1,162 @@
+using System.Text;
+using Dapper;
+using Impact.Ingest.Backfill;
+using Impact.Orchestrations;
+using Impact.Orchestrations.Backfill;
+using Impact.Shared.Backfill;
+using Impact.TestSupport;
+using Impact.TestSupport.Durable;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Impact.Ingest.Tests.Backfill;
+
+/// <summary>
+/// The backfill as a user drives it: HTTP functions called with real requests, orchestrations
+/// on a durable worker (in-process by default), a fresh database and a unique blob container.
+/// </summary>
+internal sealed class BackfillApp : IAsyncDisposable
+{
+    private BackfillApp(TestDatabase db, DurableTaskClient client, BackfillOptions options, IAsyncDisposable? durable)
+    {
+        Db = db;
+        Client = client;
+        Options = options;
+        Durable = durable;
+        Functions = new BackfillImports(db.DataSource, TestStorage.Blobs(), Microsoft.Extensions.Options.Options.Create(options),
+            NullLogger<BackfillImports>.Instance);
+    }
+
+    public TestDatabase Db { get; }
+
+    public DurableTaskClient Client { get; }
+
+    public BackfillOptions Options { get; }
+
+    public IAsyncDisposable? Durable { get; }
+
+    public BackfillImports Functions { get; }
+
+    public static Dictionary<string, string?> Settings(int chunkRows, params (string Key, string Value)[] more)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Backfill:ChunkRows"] = chunkRows.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Backfill:Container"] = TestStorage.UniqueName("backfill"),
+            ["Backfill:RetryFirstIntervalSeconds"] = "0.2",
+        };
+        foreach (var (k, v) in more)
+        {
+            settings[k] = v;
+        }
+
+        return settings;
+    }
+
+    /// <summary>In-process durable worker (InProcessTestHost).</summary>
+    public static async Task<BackfillApp> StartAsync(Dictionary<string, string?> settings)
+    {
+        var db = await TestDatabase.CreateAsync();
+        var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(), b => b.AddOrchestrationServices(), settings);
+        var options = durable.Services.GetRequiredService<IOptions<BackfillOptions>>().Value;
+        return new BackfillApp(db, durable.Client, options, durable);
+    }
+
+    /// <summary>Against a worker the caller runs (e.g. the out-of-process harness).</summary>
+    public static BackfillApp On(TestDatabase db, DurableTaskClient client, Dictionary<string, string?> settings)
+    {
+        var options = new BackfillOptions
+        {
+            ChunkRows = int.Parse(settings["Backfill:ChunkRows"]!, System.Globalization.CultureInfo.InvariantCulture),
+            Container = settings["Backfill:Container"]!,
+            RetryFirstIntervalSeconds = 0.2,
+        };
+        return new BackfillApp(db, client, options, null);
+    }
+
+    public Task<TestResponse> UploadSessionsAsync(byte[] csv, string contentType = "text/csv", string? query = null) =>
+        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", "/v1/imports/kintell-sessions", csv, contentType, query: query),
+            r => Functions.ImportKintellSessions(r, Client));
+
+    public Task<TestResponse> UploadUsersAsync(byte[] csv) =>
+        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", "/v1/imports/kintell-users", csv, "text/csv"),
+            r => Functions.ImportKintellUsers(r, Client));
+
+    public Task<TestResponse> GetAsync(string jobId) =>
+        HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/imports/{jobId}"), r => Functions.GetImport(r, jobId));
+
+    public Task<TestResponse> GetErrorsAsync(string jobId) =>
+        HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/imports/{jobId}/errors"), r => Functions.GetImportErrors(r, jobId));
+
+    public Task<TestResponse> PauseAsync(string jobId) =>
+        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/imports/{jobId}/pause", contentType: null), r => Functions.PauseImport(r, jobId));
+
+    public Task<TestResponse> ResumeAsync(string jobId) =>
+        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/imports/{jobId}/resume", contentType: null), r => Functions.ResumeImport(r, jobId, Client));
+
+    /// <summary>Uploads and returns the job id, asserting the 202.</summary>
+    public async Task<string> StartSessionsImportAsync(byte[] csv)
+    {
+        var response = await UploadSessionsAsync(csv);
+        Assert.True(response.Status == 202, response.Body);
+        return response.Json.GetProperty("jobId").GetString()!;
+    }
+
+    /// <summary>Waits until the job row says completed or failed (the orchestration may still be wrapping up).</summary>
+    public async Task<BackfillJob> WaitForJobAsync(string jobId, TimeSpan timeout, params string[] statuses)
+    {
+        var wanted = statuses.Length > 0 ? statuses : ["completed"];
+        BackfillJob? job = null;
+        await Poll.UntilAsync(async () =>
+        {
+            job = await BackfillJobs.GetAsync(Db.DataSource, Guid.Parse(jobId));
+            return job is not null && wanted.Contains(job.Status);
+        }, timeout, $"job {jobId} to be {string.Join(" or ", wanted)} (last: {job?.Status}, {job?.ProcessedRows} rows)");
+        return job!;
+    }
+
+    public async Task<long> CountAsync(string sql, object? args = null)
+    {
+        await using var conn = await Db.DataSource.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<long>(sql, args);
+    }
+
+    /// <summary>The error CSV parsed: header, then records.</summary>
+    public static async Task<(IReadOnlyList<string> Header, List<string[]> Rows)> ParseCsvAsync(byte[] csv)
+    {
+        var header = (await CsvHeader.ReadAsync(new MemoryStream(csv)))!;
+        var reader = new CsvRecordReader(new MemoryStream(csv) { Position = header.DataOffset }, header.Delimiter, header.DataOffset, 1);
+        var rows = new List<string[]>();
+        while (await reader.ReadAsync() is { } r)
+        {
+            Assert.Null(r.Error);
+            rows.Add(r.Fields);
+        }
+
+        return (header.Columns, rows);
+    }
+
+    public static byte[] Multipart(string fileName, byte[] file, out string contentType)
+    {
+        const string boundary = "----impact-test-boundary";
+        contentType = $"multipart/form-data; boundary={boundary}";
+        using var ms = new MemoryStream();
+        ms.Write(Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"));
+        ms.Write(Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{fileName}\"\r\nContent-Type: text/csv\r\n\r\n"));
+        ms.Write(file);
+        ms.Write(Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n"));
+        return ms.ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Durable is not null)
+        {
+            await Durable.DisposeAsync();
+        }
+
+        await Db.DisposeAsync();
+    }
+}

@@ -1,0 +1,44 @@
+using Impact.Shared.Backfill;
+using Impact.TestSupport;
+using Impact.TestSupport.Backfill;
+using Impact.TestSupport.Durable;
+
+namespace Impact.Ingest.Tests.Backfill;
+
+/// <summary>
+/// Crash recovery on the storage backend the Functions host uses: the orchestrations run in a
+/// separate process (DurableTask sidecar on Azure Storage/Azurite) that the test kills with SIGKILL.
+/// </summary>
+public sealed class BackfillDurabilityTests
+{
+    [Fact]
+    public async Task WorkerKilledMidImportFinishesAfterRestartWithNoDuplicateOrMissingRow()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var settings = BackfillApp.Settings(chunkRows: 2_000);
+        await using var harness = await DurableHarnessProcess.StartAsync(db, settings);
+        await using var app = BackfillApp.On(db, harness.Client, settings);
+        var csv = new KintellSessionsCsv { Rows = 20_000, BadEvery = 500 };
+        var jobId = await app.StartSessionsImportAsync(csv.ToBytes());
+        var id = Guid.Parse(jobId);
+
+        await Poll.UntilAsync(async () => (await BackfillJobs.GetAsync(db.DataSource, id))!.ProcessedRows >= 4_000,
+            TimeSpan.FromSeconds(90), "the import to be under way\n" + harness.Output);
+        harness.Kill();
+        var atKill = (await BackfillJobs.GetAsync(db.DataSource, id))!;
+        Assert.Equal("running", atKill.Status);
+        Assert.InRange(atKill.ProcessedRows, 4_000, 18_000);
+
+        await harness.StartAsync();
+        var done = await app.WaitForJobAsync(jobId, TimeSpan.FromSeconds(120));
+
+        Assert.Equal(20_000, done.ProcessedRows);
+        Assert.Equal(40, done.FailedRows);
+        Assert.Equal(19_960, done.SucceededRows);
+        Assert.Equal(19_960, await app.CountAsync("SELECT count(*) FROM impact.kintell_sessions"));
+        var good = csv.GoodSessionIds().ToArray();
+        Assert.Equal(19_960, await app.CountAsync("SELECT count(*) FROM impact.kintell_sessions WHERE external_id = ANY(@good)", new { good }));
+        var errors = await BackfillApp.ParseCsvAsync((await app.GetErrorsAsync(jobId)).BodyBytes);
+        Assert.Equal(csv.BadRows.Select(b => b.SessionId), errors.Rows.Select(r => r[0]));
+    }
+}
