@@ -223,10 +223,11 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
     }
 
     /// <summary>
-    /// Marks the delivery as being delivered and returns what to send. The payload is built from the
-    /// metrics once, on the first run, and stored: retries and replays send the same bytes.
+    /// Marks the delivery as being delivered by <paramref name="instanceId"/> and returns what to send.
+    /// The payload is built from the metrics once, on the first run, and stored: retries and replays
+    /// send the same bytes. Null when the delivery is finished or belongs to another instance.
     /// </summary>
-    public async Task<PartnerRequest?> PrepareAsync(Guid id, CancellationToken ct = default)
+    public async Task<PartnerRequest?> PrepareAsync(Guid id, string instanceId, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<PrepareRow>(new CommandDefinition(
@@ -234,8 +235,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             SELECT platform AS Platform, company_id AS CompanyId, organization_id AS OrganizationId, program_id AS ProgramId,
                    period_kind AS Period, period_start AS PeriodStart, time_zone AS TimeZone, scheduled_for AS ScheduledFor,
                    payload AS Payload, idempotency_key AS IdempotencyKey
-            FROM impact.impact_deliveries WHERE id = @id
-            """, new { id }, cancellationToken: ct));
+            FROM impact.impact_deliveries
+            WHERE id = @id AND instance_id = @instanceId AND status IN ('pending', 'delivering')
+            """, new { id, instanceId }, cancellationToken: ct));
         if (row is null)
         {
             return null;
@@ -256,10 +258,21 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             """
             UPDATE impact.impact_deliveries
             SET payload = coalesce(payload, @built), status = 'delivering', updated_at = now()
-            WHERE id = @id
+            WHERE id = @id AND instance_id = @instanceId AND status IN ('pending', 'delivering')
             RETURNING payload
-            """, new { id, built }, cancellationToken: ct));
-        return new PartnerRequest(row.Platform, payload!, row.IdempotencyKey);
+            """, new { id, instanceId, built }, cancellationToken: ct));
+        return payload is null ? null : new PartnerRequest(row.Platform, payload, row.IdempotencyKey);
+    }
+
+    /// <summary>The stored payload, platform and key of a prepared delivery, or null.</summary>
+    public async Task<PartnerRequest?> LoadRequestAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<PartnerRequest>(new CommandDefinition(
+            """
+            SELECT platform AS Platform, payload AS Payload, idempotency_key AS IdempotencyKey
+            FROM impact.impact_deliveries WHERE id = @id AND payload IS NOT NULL
+            """, new { id }, cancellationToken: ct));
     }
 
     /// <summary>Records one attempt and counts it on the delivery.</summary>
@@ -293,7 +306,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
     /// Records the final status on the delivery and its schedule, and appends
     /// <c>impact.delivery.succeeded</c> or <c>impact.delivery.failed</c>, in one transaction.
     /// </summary>
-    public async Task CompleteAsync(Guid id, bool succeeded, string? error, CancellationToken ct = default)
+    public async Task CompleteAsync(Guid id, string instanceId, bool succeeded, string? error, CancellationToken ct = default)
     {
         var status = succeeded ? DeliveryStatus.Succeeded : DeliveryStatus.Failed;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -302,9 +315,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             $"""
             UPDATE impact.impact_deliveries
             SET status = @status, last_error = @error, completed_at = now(), updated_at = now()
-            WHERE id = @id
+            WHERE id = @id AND instance_id = @instanceId
             RETURNING {Columns}
-            """, new { id, status, error = succeeded ? null : error }, tx, cancellationToken: ct));
+            """, new { id, instanceId, status, error = succeeded ? null : error }, tx, cancellationToken: ct));
         if (row is null)
         {
             return;
