@@ -247,7 +247,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         if (built is null)
         {
             var kind = row.Period == "quarter" ? PeriodKind.Quarter : PeriodKind.Month;
-            var period = ReportingPeriod.Of(kind, DateOnly.FromDateTime(row.PeriodStart), ScheduleSpec.FindZone(row.TimeZone)!);
+            var period = ReportingPeriod.Of(kind, row.PeriodStart, ScheduleSpec.FindZone(row.TimeZone)!);
             var subject = new DeliverySubject(row.Platform, row.CompanyId, row.OrganizationId, row.ProgramId, period,
                 new DateTimeOffset(row.ScheduledFor, TimeSpan.Zero));
             built = await ImpactPayloads.BuildAsync(conn, subject, ct);
@@ -476,7 +476,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         _ => "final",
     };
 
-    private sealed record PrepareRow(string Platform, Guid CompanyId, string? OrganizationId, string? ProgramId, string Period, DateTime PeriodStart,
+    private sealed record PrepareRow(string Platform, Guid CompanyId, string? OrganizationId, string? ProgramId, string Period, DateOnly PeriodStart,
         string TimeZone, DateTime ScheduledFor, string? Payload, string IdempotencyKey);
 
     private sealed record StatsRow(string Platform, int Count, int Succeeded, int Failed, int InProgress, double? MeanAttempts);
