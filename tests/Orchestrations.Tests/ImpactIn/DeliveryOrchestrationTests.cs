@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Impact.Orchestrations.Tests.ImpactIn.Support;
+using Impact.TestSupport.ImpactIn;
 using Impact.Shared.ImpactIn;
 
 namespace Impact.Orchestrations.Tests.ImpactIn;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Impact.Orchestrations.ImpactIn;
 using Impact.Shared.ImpactIn;
 using Impact.TestSupport;
+using Impact.TestSupport.ImpactIn;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;

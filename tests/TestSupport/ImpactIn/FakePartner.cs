@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Impact.Orchestrations.Tests.ImpactIn.Support;
+namespace Impact.TestSupport.ImpactIn;
 
 /// <summary>A request the partner received.</summary>
 public sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, string> Headers, string Body, DateTimeOffset ReceivedAt)

@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace Impact.Orchestrations.Tests.ImpactIn.Support;
+namespace Impact.TestSupport.ImpactIn;
 
 /// <summary>Builders for the rows Impact-In reads: companies, people, sessions and ratings.</summary>
 public static class ImpactData
