@@ -218,7 +218,7 @@ public sealed class GooderaConnector(IHttpClientFactory httpClients, TimeProvide
     private readonly Lazy<RateLimiter> limiter = new(() => new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
     {
         PermitLimit = options.CurrentValue.Goodera.RequestsPerMinute,
-        Window = TimeSpan.FromMinutes(1),
+        Window = options.CurrentValue.Goodera.RateWindow,
         SegmentsPerWindow = 6,
         QueueLimit = 10_000,
         QueueProcessingOrder = QueueProcessingOrder.OldestFirst,

@@ -131,6 +131,19 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             if (due.Count > 0)
             {
                 var subjects = due.Select(s => (Schedule: s, Subject: s.NextSubject())).ToList();
+                // Most schedules share a preset and a handful of zones: compute each next run once.
+                var nextRuns = new Dictionary<(string Cron, string Zone), DateTime>();
+                DateTime NextRun(DeliverySchedule s)
+                {
+                    if (!nextRuns.TryGetValue((s.CronExpression, s.TimeZone), out var next))
+                    {
+                        next = nextRuns[(s.CronExpression, s.TimeZone)] =
+                            ScheduleSpec.NextRun(s.CronExpression, ScheduleSpec.FindZone(s.TimeZone)!, now).UtcDateTime;
+                    }
+
+                    return next;
+                }
+
                 created = (await conn.QueryAsync<DeliveryStart>(new CommandDefinition(
                     """
                     WITH advanced AS (
@@ -156,7 +169,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                     {
                         scheduleIds = subjects.Select(x => x.Schedule.Id).ToArray(),
                         // From now, not from the missed run: a scheduler that was down catches up once, not once per missed run.
-                        nextRuns = subjects.Select(x => ScheduleSpec.NextRun(x.Schedule.CronExpression, ScheduleSpec.FindZone(x.Schedule.TimeZone)!, now).UtcDateTime).ToArray(),
+                        nextRuns = subjects.Select(x => NextRun(x.Schedule)).ToArray(),
                         lastRuns = subjects.Select(x => x.Schedule.NextRun).ToArray(),
                         deliveryIds = subjects.Select(_ => Guid.CreateVersion7()).ToArray(),
                         companyIds = subjects.Select(x => x.Schedule.CompanyId).ToArray(),

@@ -60,6 +60,11 @@ public sealed record ImpactInOptions
             errors.Add("ImpactIn:Goodera:RequestsPerMinute must be between 1 and 100 (Goodera allows at most 100 requests a minute).");
         }
 
+        if (Goodera.RateWindow < TimeSpan.FromSeconds(1) || Goodera.RateWindow > TimeSpan.FromHours(1))
+        {
+            errors.Add("ImpactIn:Goodera:RateWindow must be between 00:00:01 and 01:00:00.");
+        }
+
         return errors;
     }
 
@@ -112,6 +117,9 @@ public sealed record GooderaOptions
     /// <summary>Records (impact dimensions) per request; Goodera takes at most 100.</summary>
     public int MaxRecordsPerRequest { get; init; } = 100;
 
-    /// <summary>Requests per minute from this instance; Goodera allows at most 100.</summary>
+    /// <summary>Requests per <see cref="RateWindow"/> from this instance; Goodera allows at most 100 a minute.</summary>
     public int RequestsPerMinute { get; init; } = 100;
+
+    /// <summary>The window <see cref="RequestsPerMinute"/> applies to: one minute (tests shrink it).</summary>
+    public TimeSpan RateWindow { get; init; } = TimeSpan.FromMinutes(1);
 }

@@ -178,6 +178,28 @@ public sealed class DeliveryOrchestrationTests
         Assert.Equal((1, "succeeded"), await AttemptsAndStatus(host, delivery.Id));
     }
 
+    [Fact]
+    public async Task GooderaRequestsArePacedToTheConfiguredRate()
+    {
+        // 2 requests per 2-second window, 2 records per request: 7 dimensions need 4 requests, so the third waits for the window.
+        await using var host = await ImpactInTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["ImpactIn:Goodera:MaxRecordsPerRequest"] = "2",
+            ["ImpactIn:Goodera:RequestsPerMinute"] = "2",
+            ["ImpactIn:Goodera:RateWindow"] = "00:00:02",
+        });
+        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+
+        var delivery = await host.RunNowAsync(company, Platforms.Goodera);
+        await host.WaitAsync(delivery.InstanceId);
+
+        var requests = host.Partner.Requests;
+        Assert.Equal(4, requests.Count);
+        // The sliding window moves in sixths, so a permit comes back after at least 5/6 of the window.
+        Assert.True(requests[2].ReceivedAt - requests[0].ReceivedAt >= TimeSpan.FromSeconds(1.6), "more than 2 requests in one window");
+        Assert.True(requests[3].ReceivedAt - requests[1].ReceivedAt >= TimeSpan.FromSeconds(1.6), "more than 2 requests in one window");
+    }
+
     private static async Task<(int Attempts, string Status)> AttemptsAndStatus(ImpactInTestHost host, Guid id) =>
         (await ImpactData.QueryAsync<(int, string)>(host.DataSource,
             "SELECT attempt_count, status FROM impact.impact_deliveries WHERE id = @id", new { id })).Single();
