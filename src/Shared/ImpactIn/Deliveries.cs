@@ -13,7 +13,7 @@ public sealed record DeliveryStart(Guid DeliveryId, string InstanceId);
 /// <summary>What one scheduler tick found.</summary>
 /// <param name="Claimed">Due schedules claimed (and advanced).</param>
 /// <param name="Created">Deliveries created by this tick (a period already delivered creates none).</param>
-/// <param name="Stale">Deliveries still pending long after they were created or replayed: their start may have been lost.</param>
+/// <param name="Stale">Deliveries still pending long after their start was requested (the start may have been lost), now taken over by this tick.</param>
 public sealed record ClaimResult(int Claimed, IReadOnlyList<DeliveryStart> Created, IReadOnlyList<DeliveryStart> Stale);
 
 /// <summary>A row of <c>impact.impact_deliveries</c>, as the API returns it.</summary>
@@ -104,7 +104,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
     /// <summary>
     /// One scheduler tick: claims due schedules with <c>FOR UPDATE SKIP LOCKED</c> (a concurrent tick
     /// skips them), creates one delivery per schedule and period (the unique period key drops a period
-    /// that already has one), advances <c>next_run</c> past now, all in one transaction; then lists
+    /// that already has one), advances <c>next_run</c> past now, all in one transaction; then takes over
     /// deliveries whose start may have been lost. Four round trips whatever the number of schedules.
     /// </summary>
     public async Task<ClaimResult> ClaimDueAsync(int batchSize, TimeSpan restartPendingAfter, CancellationToken ct = default)
@@ -154,9 +154,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                     )
                     INSERT INTO impact.impact_deliveries
                         (id, schedule_id, company_id, platform, period_kind, period_start, period_end, time_zone, scheduled_for,
-                         organization_id, program_id, instance_id, idempotency_key)
+                         organization_id, program_id, instance_id, idempotency_key, start_requested_at)
                     SELECT d.id, d.schedule_id, d.company_id, d.platform, d.period_kind, d.period_start, d.period_end, d.time_zone,
-                           d.scheduled_for, d.organization_id, d.program_id, d.key, d.key
+                           d.scheduled_for, d.organization_id, d.program_id, d.key, d.key, @now
                     FROM unnest(@deliveryIds::uuid[], @scheduleIds::uuid[], @companyIds::uuid[], @platforms::text[], @kinds::text[],
                                 @starts::date[], @ends::date[], @zones::text[], @lastRuns::timestamptz[], @organizationIds::text[],
                                 @programIds::text[], @keys::text[])
@@ -181,20 +181,25 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                         organizationIds = subjects.Select(x => x.Schedule.OrganizationId).ToArray(),
                         programIds = subjects.Select(x => x.Schedule.ProgramId).ToArray(),
                         keys = subjects.Select(x => x.Schedule.DeliveryKey(x.Subject.Period)).ToArray(),
+                        now = now.UtcDateTime,
                     }, tx, cancellationToken: ct))).AsList();
             }
 
             await tx.CommitAsync(ct);
         }
 
+        // Taking a stale start over is itself a claim, so two ticks never restart the same delivery.
         var stale = (await conn.QueryAsync<DeliveryStart>(new CommandDefinition(
             """
-            SELECT id AS DeliveryId, instance_id AS InstanceId
-            FROM impact.impact_deliveries
-            WHERE status = 'pending' AND updated_at < @cutoff
-            ORDER BY updated_at
-            LIMIT @batchSize
-            """, new { cutoff = (now - restartPendingAfter).UtcDateTime, batchSize }, cancellationToken: ct))).AsList();
+            UPDATE impact.impact_deliveries
+            SET start_requested_at = @now
+            WHERE id IN (SELECT id FROM impact.impact_deliveries
+                         WHERE status = 'pending' AND start_requested_at < @cutoff
+                         ORDER BY start_requested_at
+                         LIMIT @batchSize
+                         FOR UPDATE SKIP LOCKED)
+            RETURNING id AS DeliveryId, instance_id AS InstanceId
+            """, new { now = now.UtcDateTime, cutoff = (now - restartPendingAfter).UtcDateTime, batchSize }, cancellationToken: ct))).AsList();
         return new ClaimResult(claimed, created, stale);
     }
 
@@ -211,9 +216,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             $"""
             INSERT INTO impact.impact_deliveries
                 (id, schedule_id, company_id, platform, period_kind, period_start, period_end, time_zone, scheduled_for,
-                 organization_id, program_id, instance_id, idempotency_key)
+                 organization_id, program_id, instance_id, idempotency_key, start_requested_at)
             VALUES (@id, @scheduleId, @companyId, @platform, @kind, @start::date, @end::date, @zone, @scheduledFor,
-                    @organizationId, @programId, @key, @key)
+                    @organizationId, @programId, @key, @key, @scheduledFor)
             ON CONFLICT DO NOTHING
             RETURNING {Columns}
             """,
@@ -432,9 +437,11 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         return await ReplayFailedAsync(conn, null, companyId, platform, performedBy, ct);
     }
 
-    private static async Task<IReadOnlyList<DeliveryStart>> ReplayFailedAsync(NpgsqlConnection conn, Guid[]? ids, Guid? companyId, string? platform,
-        string performedBy, CancellationToken ct) =>
-        (await conn.QueryAsync<DeliveryStart>(new CommandDefinition(
+    private async Task<IReadOnlyList<DeliveryStart>> ReplayFailedAsync(NpgsqlConnection conn, Guid[]? ids, Guid? companyId, string? platform,
+        string performedBy, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return (await conn.QueryAsync<DeliveryStart>(new CommandDefinition(
             """
             WITH target AS (
                 SELECT id FROM impact.impact_deliveries
@@ -449,7 +456,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                 UPDATE impact.impact_deliveries d
                 SET status = 'pending', replay_count = d.replay_count + 1,
                     instance_id = d.idempotency_key || '-replay-' || (d.replay_count + 1),
-                    completed_at = NULL, updated_at = now()
+                    completed_at = NULL, start_requested_at = @now, updated_at = now()
                 FROM target WHERE d.id = target.id
                 RETURNING d.id, d.instance_id
             ), audited AS (
@@ -457,7 +464,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                 SELECT 'impact_in.delivery.replay', r.id::text, jsonb_build_object('instanceId', r.instance_id), @performedBy FROM replayed r
             )
             SELECT id AS DeliveryId, instance_id AS InstanceId FROM replayed
-            """, new { ids, companyId, platform, performedBy }, cancellationToken: ct))).AsList();
+            """, new { ids, companyId, platform, performedBy, now }, cancellationToken: ct))).AsList();
+    }
 
     /// <summary>Per platform: deliveries, success rate and mean attempts (every platform listed, also without deliveries).</summary>
     public async Task<IReadOnlyList<PlatformStats>> StatsAsync(Guid? companyId, CancellationToken ct = default)

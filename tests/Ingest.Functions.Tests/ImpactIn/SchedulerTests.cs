@@ -43,6 +43,29 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public async Task ADeliveryWhoseStartWasLostIsStartedOnceByALaterTickEvenWhenTwoTicksRace()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-05-20T08:00:00Z"));
+        await using var host = await ImpactInTestHost.StartAsync(time: time);
+        var api = new ImpactInApi(host);
+        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, DateTimeOffset.Parse("2026-04-01T00:00:00Z"));
+        var schedule = await host.Get<ScheduleStore>().GetAsync(await CreateAsync(api, company, "goodera", "monthly", "UTC"));
+        // The delivery row is committed but the process dies before starting its orchestration.
+        var (delivery, _) = await host.Get<DeliveryStore>().CreateRunNowAsync(schedule!);
+
+        var early = await api.NewScheduler().TickAsync(host.Client);
+        time.Advance(TimeSpan.FromMinutes(3)); // past RestartPendingAfter (2 minutes)
+        var ticks = await Task.WhenAll(api.NewScheduler().TickAsync(host.Client), api.NewScheduler().TickAsync(host.Client));
+        await host.WaitAsync(delivery.InstanceId);
+
+        Assert.Equal(0, early.Started);
+        Assert.Equal(1, ticks.Sum(t => t.Started));
+        Assert.Single(host.Partner.Requests);
+        Assert.Equal("succeeded", await ImpactData.ScalarAsync<string>(host.DataSource,
+            "SELECT status FROM impact.impact_deliveries WHERE id = @id", new { id = delivery.Id }));
+    }
+
+    [Fact]
     public async Task PreviewEqualsThePayloadThenSentForThatPeriod()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-15T10:00:00Z"));

@@ -200,6 +200,27 @@ public sealed class DeliveryOrchestrationTests
         Assert.True(requests[3].ReceivedAt - requests[1].ReceivedAt >= TimeSpan.FromSeconds(1.6), "more than 2 requests in one window");
     }
 
+    [Fact]
+    public async Task StartingAFinishedDeliveryAgainOrFromAnInstanceThatDoesNotOwnItSendsNothing()
+    {
+        await using var host = await ImpactInTestHost.StartAsync();
+        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        var delivery = await host.RunNowAsync(company, Platforms.Benevity);
+        await host.WaitAsync(delivery.InstanceId);
+        var starter = host.Get<Impact.Orchestrations.ImpactIn.ImpactInDeliveryStarter>();
+
+        var restarted = await starter.StartAsync(host.Client, new DeliveryStart(delivery.Id, delivery.InstanceId));
+        // E.g. a stale start arriving after a replay took the delivery over under another instance id.
+        var intruder = new DeliveryStart(delivery.Id, delivery.InstanceId + "-other");
+        await starter.StartAsync(host.Client, intruder);
+        var intruderResult = await host.WaitAsync(intruder.InstanceId);
+
+        Assert.False(restarted);
+        Assert.Contains("skipped", intruderResult.SerializedOutput);
+        Assert.Single(host.Partner.Requests);
+        Assert.Equal((1, "succeeded"), await AttemptsAndStatus(host, delivery.Id));
+    }
+
     private static async Task<(int Attempts, string Status)> AttemptsAndStatus(ImpactInTestHost host, Guid id) =>
         (await ImpactData.QueryAsync<(int, string)>(host.DataSource,
             "SELECT attempt_count, status FROM impact.impact_deliveries WHERE id = @id", new { id })).Single();

@@ -49,13 +49,16 @@ CREATE TABLE impact.impact_deliveries (
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
     completed_at    timestamptz,
+    -- When someone last took on starting the current instance: whoever sets it starts it, so two
+    -- schedulers never start the same instance at once; a start lost in a crash is retaken later.
+    start_requested_at timestamptz NOT NULL DEFAULT now(),
     -- A period is delivered once per schedule, however many timers or instances race for it.
     CONSTRAINT impact_deliveries_schedule_period_key UNIQUE (schedule_id, period_kind, period_start)
 );
 CREATE INDEX impact_deliveries_company_created_idx ON impact.impact_deliveries (company_id, created_at DESC);
 CREATE INDEX impact_deliveries_created_idx ON impact.impact_deliveries (created_at DESC);
 CREATE INDEX impact_deliveries_failed_idx ON impact.impact_deliveries (created_at) WHERE status = 'failed';
-CREATE INDEX impact_deliveries_pending_idx ON impact.impact_deliveries (updated_at) WHERE status = 'pending';
+CREATE INDEX impact_deliveries_pending_idx ON impact.impact_deliveries (start_requested_at) WHERE status = 'pending';
 
 CREATE TABLE impact.impact_delivery_attempts (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
