@@ -20,10 +20,13 @@ public sealed class ImpactInDeliveryOrchestrator : TaskOrchestrator<DeliveryRunI
     // A partner cannot park a delivery for longer than this with Retry-After.
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromHours(6);
 
+    // Our own steps (database only) are retried on a blip; sending is not: its retries are the attempts below.
+    private static readonly TaskOptions OwnStep = new(new TaskRetryOptions(new RetryPolicy(5, TimeSpan.FromSeconds(1), backoffCoefficient: 2)));
+
     /// <inheritdoc />
     public override async Task<DeliveryRunResult> RunAsync(TaskOrchestrationContext context, DeliveryRunInput input)
     {
-        var ready = await context.CallActivityAsync<bool>(nameof(PrepareImpactInDelivery), new DeliveryStep(input.DeliveryId, context.InstanceId));
+        var ready = await context.CallActivityAsync<bool>(nameof(PrepareImpactInDelivery), new DeliveryStep(input.DeliveryId, context.InstanceId), OwnStep);
         if (!ready)
         {
             // Finished already, or another instance owns it (a replay): never send a second time from here.
@@ -48,7 +51,7 @@ public sealed class ImpactInDeliveryOrchestrator : TaskOrchestrator<DeliveryRunI
 
             if (result.Outcome == AttemptOutcome.Succeeded)
             {
-                await context.CallActivityAsync(nameof(CompleteImpactInDelivery), new CompleteInput(input.DeliveryId, context.InstanceId, true, null));
+                await context.CallActivityAsync(nameof(CompleteImpactInDelivery), new CompleteInput(input.DeliveryId, context.InstanceId, true, null), OwnStep);
                 return new DeliveryRunResult(DeliveryStatus.Succeeded, attempt, null);
             }
 
@@ -67,7 +70,7 @@ public sealed class ImpactInDeliveryOrchestrator : TaskOrchestrator<DeliveryRunI
             await context.CreateTimer(context.CurrentUtcDateTime.Add(wait), CancellationToken.None);
         }
 
-        await context.CallActivityAsync(nameof(CompleteImpactInDelivery), new CompleteInput(input.DeliveryId, context.InstanceId, false, error));
+        await context.CallActivityAsync(nameof(CompleteImpactInDelivery), new CompleteInput(input.DeliveryId, context.InstanceId, false, error), OwnStep);
         return new DeliveryRunResult(DeliveryStatus.Failed, attempt, error);
     }
 

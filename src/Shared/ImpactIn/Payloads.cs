@@ -113,7 +113,7 @@ public static class ImpactPayloads
 
     private static object Workday(DeliverySubject s, ImpactMetrics m)
     {
-        var period = $"{s.Period.Start:yyyyMM}";
+        var period = s.Period.Start.ToString("yyyyMM", CultureInfo.InvariantCulture);
         return new
         {
             organizationId = Org(s),
