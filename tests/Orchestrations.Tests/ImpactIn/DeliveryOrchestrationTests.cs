@@ -221,6 +221,37 @@ public sealed class DeliveryOrchestrationTests
         Assert.Equal((1, "succeeded"), await AttemptsAndStatus(host, delivery.Id));
     }
 
+    [Fact]
+    public async Task ATokenRejectedWith401IsDroppedAndTheNextDeliveryFetchesANewOne()
+    {
+        await using var host = await ImpactInTestHost.StartAsync();
+        host.Partner.Answer(new ScriptedAnswer(401, """{"error":"invalid_token"}"""));
+        var first = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc), Platforms.Benevity);
+        await host.WaitAsync(first.InstanceId);
+        var second = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc), Platforms.Benevity);
+        await host.WaitAsync(second.InstanceId);
+
+        Assert.Equal(2, host.Partner.TokenRequests);
+        Assert.Equal(["Bearer token-1", "Bearer token-2"], host.Partner.Requests.Select(r => r.Header("Authorization")));
+        Assert.Equal((1, "failed"), await AttemptsAndStatus(host, first.Id)); // 401 is final, like any 4xx but 408/429
+        Assert.Equal((1, "succeeded"), await AttemptsAndStatus(host, second.Id));
+    }
+
+    [Fact]
+    public async Task APlatformWithoutSettingsFailsItsDeliveryWithAMessageNamingThem()
+    {
+        await using var host = await ImpactInTestHost.StartAsync(new Dictionary<string, string?> { ["ImpactIn:Workday:Tenant"] = null });
+        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+
+        var delivery = await host.RunNowAsync(company, Platforms.Workday);
+        await host.WaitAsync(delivery.InstanceId);
+
+        Assert.Empty(host.Partner.Requests);
+        Assert.Equal((1, "failed"), await AttemptsAndStatus(host, delivery.Id));
+        Assert.Contains("Workday is not configured: set ImpactIn:Workday:BaseUrl, TokenUrl, ClientId, ClientSecret and Tenant",
+            await ImpactData.ScalarAsync<string>(host.DataSource, "SELECT last_error FROM impact.impact_deliveries WHERE id = @id", new { id = delivery.Id }));
+    }
+
     private static async Task<(int Attempts, string Status)> AttemptsAndStatus(ImpactInTestHost host, Guid id) =>
         (await ImpactData.QueryAsync<(int, string)>(host.DataSource,
             "SELECT attempt_count, status FROM impact.impact_deliveries WHERE id = @id", new { id })).Single();
