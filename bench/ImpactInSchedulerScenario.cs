@@ -107,7 +107,9 @@ public sealed class ImpactInSchedulerScenario : IScenario
         lines.Add("Round trips = commands traced by Npgsql + one COMMIT per transaction. The tick's four: the claim " +
                   "(`FOR UPDATE SKIP LOCKED`), one statement that inserts every delivery and advances every `next_run` " +
                   "(`unnest` arrays, data-modifying CTE), COMMIT, and the sweep for deliveries whose orchestration start was lost. " +
-                  "It does not include starting the 1,000 durable orchestrations, which goes to the task hub, not PostgreSQL.");
+                  "It does not include starting the 1,000 durable orchestrations, which goes to the task hub, not PostgreSQL. " +
+                  "PostgreSQL ran on the same 2 cores, shared with other builds and tests while this was measured: read the " +
+                  "ratios and round trips more than the absolute times, and min as the least disturbed tick.");
         return string.Join('\n', lines) + "\n";
     }
 
