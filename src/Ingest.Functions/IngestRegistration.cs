@@ -1,4 +1,5 @@
 using Impact.Ingest.Webhooks;
+using Impact.Ingest.ImpactIn;
 using Microsoft.Extensions.Hosting;
 
 namespace Impact.Ingest;
@@ -9,6 +10,7 @@ public static class IngestRegistration
     public static IHostApplicationBuilder AddIngestFunctions(this IHostApplicationBuilder builder)
     {
         builder.AddWebhooks();
+        builder.AddImpactInFunctions();
         return builder;
     }
 }

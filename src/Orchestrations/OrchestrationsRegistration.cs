@@ -1,4 +1,5 @@
 using Impact.Orchestrations.Backfill;
+using Impact.Orchestrations.ImpactIn;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 
@@ -14,6 +15,7 @@ public static class OrchestrationsRegistration
     public static DurableTaskRegistry AddOrchestrations(this DurableTaskRegistry registry)
     {
         registry.AddBackfill();
+        registry.AddImpactIn();
         return registry;
     }
 
@@ -21,6 +23,7 @@ public static class OrchestrationsRegistration
     public static IHostApplicationBuilder AddOrchestrationServices(this IHostApplicationBuilder builder)
     {
         builder.AddBackfillServices();
+        builder.Services.AddImpactInServices();
         return builder;
     }
 }

@@ -1,0 +1,530 @@
+using System.Text.Json;
+using Dapper;
+using Impact.Shared.Events;
+using Npgsql;
+
+namespace Impact.Shared.ImpactIn;
+
+/// <summary>A delivery whose orchestration should run.</summary>
+/// <param name="DeliveryId">The delivery.</param>
+/// <param name="InstanceId">The orchestration instance id (deterministic: starting it twice starts it once).</param>
+public sealed record DeliveryStart(Guid DeliveryId, string InstanceId);
+
+/// <summary>What one scheduler tick found.</summary>
+/// <param name="Claimed">Due schedules claimed (and advanced).</param>
+/// <param name="Created">Deliveries created by this tick (a period already delivered creates none).</param>
+/// <param name="Stale">Deliveries still pending long after their start was requested (the start may have been lost), now taken over by this tick.</param>
+public sealed record ClaimResult(int Claimed, IReadOnlyList<DeliveryStart> Created, IReadOnlyList<DeliveryStart> Stale);
+
+/// <summary>A row of <c>impact.impact_deliveries</c>, as the API returns it.</summary>
+/// <param name="Id">Delivery id.</param>
+/// <param name="ScheduleId">The schedule (null once deleted).</param>
+/// <param name="CompanyId">The company reported on.</param>
+/// <param name="Platform">The partner platform.</param>
+/// <param name="Period">'month' or 'quarter'.</param>
+/// <param name="PeriodStart">First day (yyyy-MM-dd, local to the time zone).</param>
+/// <param name="PeriodEnd">Last day, inclusive.</param>
+/// <param name="TimeZone">IANA time zone of the period.</param>
+/// <param name="ScheduledFor">The run it belongs to (UTC).</param>
+/// <param name="InstanceId">Current orchestration instance.</param>
+/// <param name="IdempotencyKey">Sent on every attempt.</param>
+/// <param name="Status">pending, delivering, succeeded or failed.</param>
+/// <param name="AttemptCount">Attempts so far, replays included.</param>
+/// <param name="ReplayCount">Times replayed.</param>
+/// <param name="LastError">The last error.</param>
+/// <param name="CreatedAt">Created.</param>
+/// <param name="UpdatedAt">Last changed.</param>
+/// <param name="CompletedAt">When it last succeeded or failed for good.</param>
+public sealed record Delivery(Guid Id, Guid? ScheduleId, Guid CompanyId, string Platform, string Period, string PeriodStart, string PeriodEnd,
+    string TimeZone, DateTime ScheduledFor, string InstanceId, string IdempotencyKey, string Status, int AttemptCount, int ReplayCount,
+    string? LastError, DateTime CreatedAt, DateTime UpdatedAt, DateTime? CompletedAt);
+
+/// <summary>One recorded attempt.</summary>
+/// <param name="Attempt">1, 2, … over the delivery's life, replays included.</param>
+/// <param name="InstanceId">The orchestration that made it.</param>
+/// <param name="StartedAt">When the request started.</param>
+/// <param name="DurationMs">How long it took.</param>
+/// <param name="StatusCode">HTTP status, when an answer came.</param>
+/// <param name="Outcome">succeeded, retryable or final.</param>
+/// <param name="Error">What went wrong.</param>
+/// <param name="ResponseExcerpt">The start of the partner's answer.</param>
+public sealed record DeliveryAttempt(int Attempt, string InstanceId, DateTime StartedAt, int DurationMs, int? StatusCode, string Outcome,
+    string? Error, string? ResponseExcerpt);
+
+/// <summary>A delivery with its payload and attempts.</summary>
+/// <param name="Delivery">The delivery.</param>
+/// <param name="Payload">The body sent (null until built).</param>
+/// <param name="Attempts">Every attempt, oldest first.</param>
+public sealed record DeliveryDetail(Delivery Delivery, JsonElement? Payload, IReadOnlyList<DeliveryAttempt> Attempts);
+
+/// <summary>Filters and page of the deliveries list.</summary>
+/// <param name="CompanyId">Only this company.</param>
+/// <param name="Platform">Only this platform.</param>
+/// <param name="Status">Only this status.</param>
+/// <param name="From">Created at or after.</param>
+/// <param name="To">Created before.</param>
+/// <param name="Page">1-based page.</param>
+/// <param name="Limit">Page size, 1–100.</param>
+public sealed record DeliveryFilter(Guid? CompanyId, string? Platform, string? Status, DateTimeOffset? From, DateTimeOffset? To, int Page, int Limit);
+
+/// <summary>One page of deliveries.</summary>
+/// <param name="Items">The deliveries, newest first.</param>
+/// <param name="Page">1-based page.</param>
+/// <param name="Limit">Page size.</param>
+/// <param name="Total">Matching deliveries over all pages.</param>
+public sealed record DeliveryPage(IReadOnlyList<Delivery> Items, int Page, int Limit, long Total);
+
+/// <summary>Outcome of asking to replay one delivery.</summary>
+/// <param name="DeliveryId">The delivery.</param>
+/// <param name="Result">queued, not_found or not_failed.</param>
+/// <param name="InstanceId">The new orchestration instance, when queued.</param>
+/// <param name="Status">The delivery's status when it was not replayed.</param>
+public sealed record ReplayResult(Guid DeliveryId, string Result, string? InstanceId, string? Status);
+
+/// <summary>Delivery figures of one platform.</summary>
+/// <param name="Platform">The platform.</param>
+/// <param name="Count">Deliveries.</param>
+/// <param name="Succeeded">Succeeded.</param>
+/// <param name="Failed">Failed.</param>
+/// <param name="InProgress">Pending or delivering.</param>
+/// <param name="SuccessRate">Succeeded / (succeeded + failed); null before any finished.</param>
+/// <param name="MeanAttempts">Mean attempts of finished deliveries; null before any finished.</param>
+public sealed record PlatformStats(string Platform, int Count, int Succeeded, int Failed, int InProgress, double? SuccessRate, double? MeanAttempts);
+
+/// <summary>SQL of deliveries: the scheduler's claim, the orchestration's steps and the deliveries API.</summary>
+public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    private const string Columns = """
+        id AS Id, schedule_id AS ScheduleId, company_id AS CompanyId, platform AS Platform, period_kind AS Period,
+        period_start::text AS PeriodStart, period_end::text AS PeriodEnd, time_zone AS TimeZone, scheduled_for AS ScheduledFor,
+        instance_id AS InstanceId, idempotency_key AS IdempotencyKey, status AS Status, attempt_count AS AttemptCount,
+        replay_count AS ReplayCount, last_error AS LastError, created_at AS CreatedAt, updated_at AS UpdatedAt, completed_at AS CompletedAt
+        """;
+
+    /// <summary>
+    /// One scheduler tick: claims due schedules with <c>FOR UPDATE SKIP LOCKED</c> (a concurrent tick
+    /// skips them), creates one delivery per schedule and period (the unique period key drops a period
+    /// that already has one), advances <c>next_run</c> past now, all in one transaction; then takes over
+    /// deliveries whose start may have been lost. Four round trips whatever the number of schedules.
+    /// </summary>
+    public async Task<ClaimResult> ClaimDueAsync(int batchSize, TimeSpan restartPendingAfter, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        IReadOnlyList<DeliveryStart> created = [];
+        int claimed;
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            var due = (await conn.QueryAsync<DeliverySchedule>(new CommandDefinition(
+                """
+                SELECT id AS Id, company_id AS CompanyId, platform AS Platform, schedule AS Schedule, cron_expression AS CronExpression,
+                       period_kind AS Period, time_zone AS TimeZone, organization_id AS OrganizationId, program_id AS ProgramId,
+                       next_run AS NextRun, last_run AS LastRun, last_status AS LastStatus, last_error AS LastError, active AS Active,
+                       created_at AS CreatedAt, updated_at AS UpdatedAt
+                FROM impact.scheduled_deliveries
+                WHERE active AND next_run <= @now
+                ORDER BY next_run
+                LIMIT @batchSize
+                FOR UPDATE SKIP LOCKED
+                """, new { now = now.UtcDateTime, batchSize }, tx, cancellationToken: ct))).AsList();
+            claimed = due.Count;
+            if (due.Count > 0)
+            {
+                var subjects = due.Select(s => (Schedule: s, Subject: s.NextSubject())).ToList();
+                // Most schedules share a preset and a handful of zones: compute each next run once.
+                var nextRuns = new Dictionary<(string Cron, string Zone), DateTime>();
+                DateTime NextRun(DeliverySchedule s)
+                {
+                    if (!nextRuns.TryGetValue((s.CronExpression, s.TimeZone), out var next))
+                    {
+                        next = nextRuns[(s.CronExpression, s.TimeZone)] =
+                            ScheduleSpec.NextRun(s.CronExpression, ScheduleSpec.FindZone(s.TimeZone)!, now).UtcDateTime;
+                    }
+
+                    return next;
+                }
+
+                created = (await conn.QueryAsync<DeliveryStart>(new CommandDefinition(
+                    """
+                    WITH advanced AS (
+                        UPDATE impact.scheduled_deliveries s
+                        SET next_run = c.next_run, last_run = c.last_run, updated_at = now()
+                        FROM unnest(@scheduleIds::uuid[], @nextRuns::timestamptz[], @lastRuns::timestamptz[]) AS c(id, next_run, last_run)
+                        WHERE s.id = c.id
+                    )
+                    INSERT INTO impact.impact_deliveries
+                        (id, schedule_id, company_id, platform, period_kind, period_start, period_end, time_zone, scheduled_for,
+                         organization_id, program_id, instance_id, idempotency_key, start_requested_at)
+                    SELECT d.id, d.schedule_id, d.company_id, d.platform, d.period_kind, d.period_start, d.period_end, d.time_zone,
+                           d.scheduled_for, d.organization_id, d.program_id, d.key, d.key, @now
+                    FROM unnest(@deliveryIds::uuid[], @scheduleIds::uuid[], @companyIds::uuid[], @platforms::text[], @kinds::text[],
+                                @starts::date[], @ends::date[], @zones::text[], @lastRuns::timestamptz[], @organizationIds::text[],
+                                @programIds::text[], @keys::text[])
+                         AS d(id, schedule_id, company_id, platform, period_kind, period_start, period_end, time_zone, scheduled_for,
+                              organization_id, program_id, key)
+                    ON CONFLICT DO NOTHING
+                    RETURNING id AS DeliveryId, instance_id AS InstanceId
+                    """,
+                    new
+                    {
+                        scheduleIds = subjects.Select(x => x.Schedule.Id).ToArray(),
+                        // From now, not from the missed run: a scheduler that was down catches up once, not once per missed run.
+                        nextRuns = subjects.Select(x => NextRun(x.Schedule)).ToArray(),
+                        lastRuns = subjects.Select(x => x.Schedule.NextRun).ToArray(),
+                        deliveryIds = subjects.Select(_ => Guid.CreateVersion7()).ToArray(),
+                        companyIds = subjects.Select(x => x.Schedule.CompanyId).ToArray(),
+                        platforms = subjects.Select(x => x.Schedule.Platform).ToArray(),
+                        kinds = subjects.Select(x => x.Schedule.Period).ToArray(),
+                        starts = subjects.Select(x => x.Subject.Period.Start).ToArray(),
+                        ends = subjects.Select(x => x.Subject.Period.End).ToArray(),
+                        zones = subjects.Select(x => x.Schedule.TimeZone).ToArray(),
+                        organizationIds = subjects.Select(x => x.Schedule.OrganizationId).ToArray(),
+                        programIds = subjects.Select(x => x.Schedule.ProgramId).ToArray(),
+                        keys = subjects.Select(x => x.Schedule.DeliveryKey(x.Subject.Period)).ToArray(),
+                        now = now.UtcDateTime,
+                    }, tx, cancellationToken: ct))).AsList();
+            }
+
+            await tx.CommitAsync(ct);
+        }
+
+        // Taking a stale start over is itself a claim, so two ticks never restart the same delivery.
+        var stale = (await conn.QueryAsync<DeliveryStart>(new CommandDefinition(
+            """
+            UPDATE impact.impact_deliveries
+            SET start_requested_at = @now
+            WHERE id IN (SELECT id FROM impact.impact_deliveries
+                         WHERE status = 'pending' AND start_requested_at < @cutoff
+                         ORDER BY start_requested_at
+                         LIMIT @batchSize
+                         FOR UPDATE SKIP LOCKED)
+            RETURNING id AS DeliveryId, instance_id AS InstanceId
+            """, new { now = now.UtcDateTime, cutoff = (now - restartPendingAfter).UtcDateTime, batchSize }, cancellationToken: ct))).AsList();
+        return new ClaimResult(claimed, created, stale);
+    }
+
+    /// <summary>
+    /// Creates the delivery of the complete period before now (run-now). When that period already has
+    /// a delivery it is returned with <c>Created = false</c>: a period is delivered once (replay it instead).
+    /// </summary>
+    public async Task<(Delivery Delivery, bool Created)> CreateRunNowAsync(DeliverySchedule schedule, CancellationToken ct = default)
+    {
+        var subject = schedule.SubjectFor(time.GetUtcNow());
+        var key = schedule.DeliveryKey(subject.Period);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var row = await conn.QuerySingleOrDefaultAsync<Delivery>(new CommandDefinition(
+            $"""
+            INSERT INTO impact.impact_deliveries
+                (id, schedule_id, company_id, platform, period_kind, period_start, period_end, time_zone, scheduled_for,
+                 organization_id, program_id, instance_id, idempotency_key, start_requested_at)
+            VALUES (@id, @scheduleId, @companyId, @platform, @kind, @start::date, @end::date, @zone, @scheduledFor,
+                    @organizationId, @programId, @key, @key, @scheduledFor)
+            ON CONFLICT DO NOTHING
+            RETURNING {Columns}
+            """,
+            new
+            {
+                id = Guid.CreateVersion7(), scheduleId = schedule.Id, companyId = schedule.CompanyId, platform = schedule.Platform,
+                kind = schedule.Period, start = subject.Period.Start.ToDateTime(TimeOnly.MinValue), end = subject.Period.End.ToDateTime(TimeOnly.MinValue),
+                zone = schedule.TimeZone, scheduledFor = subject.ScheduledFor.UtcDateTime, organizationId = schedule.OrganizationId,
+                programId = schedule.ProgramId, key,
+            }, cancellationToken: ct));
+        if (row is not null)
+        {
+            return (row, true);
+        }
+
+        var existing = await conn.QuerySingleAsync<Delivery>(new CommandDefinition(
+            $"SELECT {Columns} FROM impact.impact_deliveries WHERE idempotency_key = @key ORDER BY created_at LIMIT 1",
+            new { key }, cancellationToken: ct));
+        return (existing, false);
+    }
+
+    /// <summary>
+    /// Marks the delivery as being delivered by <paramref name="instanceId"/> and returns what to send.
+    /// The payload is built from the metrics once, on the first run, and stored: retries and replays
+    /// send the same bytes. Null when the delivery is finished or belongs to another instance.
+    /// </summary>
+    public async Task<PartnerRequest?> PrepareAsync(Guid id, string instanceId, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var row = await conn.QuerySingleOrDefaultAsync<PrepareRow>(new CommandDefinition(
+            """
+            SELECT platform AS Platform, company_id AS CompanyId, organization_id AS OrganizationId, program_id AS ProgramId,
+                   period_kind AS Period, period_start AS PeriodStart, time_zone AS TimeZone, scheduled_for AS ScheduledFor,
+                   payload AS Payload, idempotency_key AS IdempotencyKey
+            FROM impact.impact_deliveries
+            WHERE id = @id AND instance_id = @instanceId AND status IN ('pending', 'delivering')
+            """, new { id, instanceId }, cancellationToken: ct));
+        if (row is null)
+        {
+            return null;
+        }
+
+        var built = row.Payload;
+        if (built is null)
+        {
+            var kind = row.Period == "quarter" ? PeriodKind.Quarter : PeriodKind.Month;
+            var period = ReportingPeriod.Of(kind, row.PeriodStart, ScheduleSpec.FindZone(row.TimeZone)!);
+            var subject = new DeliverySubject(row.Platform, row.CompanyId, row.OrganizationId, row.ProgramId, period,
+                new DateTimeOffset(row.ScheduledFor, TimeSpan.Zero));
+            built = await ImpactPayloads.BuildAsync(conn, subject, ct);
+        }
+
+        // coalesce: if two runs raced to build it, the first stored payload wins and both send that one.
+        var payload = await conn.ExecuteScalarAsync<string>(new CommandDefinition(
+            """
+            UPDATE impact.impact_deliveries
+            SET payload = coalesce(payload, @built), status = 'delivering', updated_at = now()
+            WHERE id = @id AND instance_id = @instanceId AND status IN ('pending', 'delivering')
+            RETURNING payload
+            """, new { id, instanceId, built }, cancellationToken: ct));
+        return payload is null ? null : new PartnerRequest(row.Platform, payload, row.IdempotencyKey);
+    }
+
+    /// <summary>The stored payload, platform and key of a prepared delivery, or null.</summary>
+    public async Task<PartnerRequest?> LoadRequestAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<PartnerRequest>(new CommandDefinition(
+            """
+            SELECT platform AS Platform, payload AS Payload, idempotency_key AS IdempotencyKey
+            FROM impact.impact_deliveries WHERE id = @id AND payload IS NOT NULL
+            """, new { id }, cancellationToken: ct));
+    }
+
+    /// <summary>Records one attempt and counts it on the delivery.</summary>
+    public async Task<int> RecordAttemptAsync(Guid id, string instanceId, DateTimeOffset startedAt, TimeSpan duration, PartnerResponse response,
+        CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.ExecuteScalarAsync<int>(new CommandDefinition(
+            """
+            WITH attempt AS (
+                INSERT INTO impact.impact_delivery_attempts
+                    (delivery_id, attempt, instance_id, started_at, duration_ms, status_code, outcome, error, response_excerpt)
+                SELECT @id, coalesce(max(attempt), 0) + 1, @instanceId, @startedAt, @durationMs, @statusCode, @outcome, @error, @excerpt
+                FROM impact.impact_delivery_attempts WHERE delivery_id = @id
+                RETURNING attempt
+            ), counted AS (
+                UPDATE impact.impact_deliveries
+                SET attempt_count = attempt_count + 1, last_error = @error, updated_at = now()
+                WHERE id = @id
+            )
+            SELECT attempt FROM attempt
+            """,
+            new
+            {
+                id, instanceId, startedAt = startedAt.UtcDateTime, durationMs = (int)Math.Round(duration.TotalMilliseconds),
+                statusCode = response.StatusCode, outcome = OutcomeName(response.Outcome), error = response.Error, excerpt = response.ResponseExcerpt,
+            }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Records the final status on the delivery and its schedule, and appends
+    /// <c>impact.delivery.succeeded</c> or <c>impact.delivery.failed</c>, in one transaction.
+    /// </summary>
+    public async Task CompleteAsync(Guid id, string instanceId, bool succeeded, string? error, CancellationToken ct = default)
+    {
+        var status = succeeded ? DeliveryStatus.Succeeded : DeliveryStatus.Failed;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var row = await conn.QuerySingleOrDefaultAsync<Delivery>(new CommandDefinition(
+            $"""
+            UPDATE impact.impact_deliveries
+            SET status = @status, last_error = @error, completed_at = now(), updated_at = now()
+            WHERE id = @id AND instance_id = @instanceId
+            RETURNING {Columns}
+            """, new { id, instanceId, status, error = succeeded ? null : error }, tx, cancellationToken: ct));
+        if (row is null)
+        {
+            return;
+        }
+
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.scheduled_deliveries SET last_status = @status, last_error = @error, updated_at = now()
+            WHERE id = @scheduleId
+            """, new { scheduleId = row.ScheduleId, status, error = succeeded ? null : error }, tx, cancellationToken: ct));
+        await EventLog.AppendAsync(conn, tx, succeeded ? EventTypes.ImpactDeliverySucceeded : EventTypes.ImpactDeliveryFailed, row.CompanyId,
+            new
+            {
+                deliveryId = row.Id, scheduleId = row.ScheduleId, platform = row.Platform, periodStart = row.PeriodStart,
+                periodEnd = row.PeriodEnd, attempts = row.AttemptCount, error = row.LastError,
+            }, row.Id.ToString(), ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>One delivery with its payload and attempts, or null.</summary>
+    public async Task<DeliveryDetail?> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        using var grid = await conn.QueryMultipleAsync(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM impact.impact_deliveries WHERE id = @id;
+            SELECT payload FROM impact.impact_deliveries WHERE id = @id;
+            SELECT attempt AS Attempt, instance_id AS InstanceId, started_at AS StartedAt, duration_ms AS DurationMs,
+                   status_code AS StatusCode, outcome AS Outcome, error AS Error, response_excerpt AS ResponseExcerpt
+            FROM impact.impact_delivery_attempts WHERE delivery_id = @id ORDER BY attempt;
+            """, new { id }, cancellationToken: ct));
+        var delivery = await grid.ReadSingleOrDefaultAsync<Delivery>();
+        if (delivery is null)
+        {
+            return null;
+        }
+
+        var payload = await grid.ReadSingleAsync<string?>();
+        var attempts = (await grid.ReadAsync<DeliveryAttempt>()).AsList();
+        return new DeliveryDetail(delivery, payload is null ? null : JsonDocument.Parse(payload).RootElement.Clone(), attempts);
+    }
+
+    /// <summary>One page of deliveries, newest first.</summary>
+    public async Task<DeliveryPage> ListAsync(DeliveryFilter f, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var rows = (await conn.QueryAsync<DeliveryWithTotal>(new CommandDefinition(
+            $"""
+            SELECT {Columns}, count(*) OVER () AS Total
+            FROM impact.impact_deliveries
+            WHERE (@companyId::uuid IS NULL OR company_id = @companyId)
+              AND (@platform::text IS NULL OR platform = @platform)
+              AND (@status::text IS NULL OR status = @status)
+              AND (@from::timestamptz IS NULL OR created_at >= @from)
+              AND (@to::timestamptz IS NULL OR created_at < @to)
+            ORDER BY created_at DESC, id DESC
+            LIMIT @limit OFFSET @offset
+            """,
+            new
+            {
+                companyId = f.CompanyId, platform = f.Platform, status = f.Status, from = f.From?.UtcDateTime, to = f.To?.UtcDateTime,
+                limit = f.Limit, offset = (f.Page - 1) * f.Limit,
+            }, cancellationToken: ct))).AsList();
+        var total = rows.Count > 0 ? rows[0].Total : await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            SELECT count(*) FROM impact.impact_deliveries
+            WHERE (@companyId::uuid IS NULL OR company_id = @companyId)
+              AND (@platform::text IS NULL OR platform = @platform)
+              AND (@status::text IS NULL OR status = @status)
+              AND (@from::timestamptz IS NULL OR created_at >= @from)
+              AND (@to::timestamptz IS NULL OR created_at < @to)
+            """, new { companyId = f.CompanyId, platform = f.Platform, status = f.Status, from = f.From?.UtcDateTime, to = f.To?.UtcDateTime },
+            cancellationToken: ct));
+        return new DeliveryPage(rows.Select(r => r.Delivery).ToList(), f.Page, f.Limit, total);
+    }
+
+    /// <summary>
+    /// Sets failed deliveries back to pending under a new orchestration instance id, keeping payload and
+    /// idempotency key, and notes each replay in the audit log. Others are reported, not touched.
+    /// </summary>
+    public async Task<IReadOnlyList<ReplayResult>> ReplayAsync(IReadOnlyList<Guid> ids, string performedBy, CancellationToken ct = default)
+    {
+        var distinct = ids.Distinct().ToArray();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var queued = (await ReplayFailedAsync(conn, distinct, null, null, performedBy, ct)).ToDictionary(d => d.DeliveryId);
+        var statuses = (await conn.QueryAsync<(Guid Id, string Status)>(new CommandDefinition(
+            "SELECT id, status FROM impact.impact_deliveries WHERE id = ANY(@ids)", new { ids = distinct }, cancellationToken: ct)))
+            .ToDictionary(r => r.Id, r => r.Status);
+        return distinct.Select(id =>
+            queued.TryGetValue(id, out var q) ? new ReplayResult(id, "queued", q.InstanceId, null)
+            : statuses.TryGetValue(id, out var status) ? new ReplayResult(id, "not_failed", null, status)
+            : new ReplayResult(id, "not_found", null, null)).ToList();
+    }
+
+    /// <summary>Replays every failed delivery (optionally of one company and/or platform), at most 1,000 per call, oldest first.</summary>
+    public async Task<IReadOnlyList<DeliveryStart>> ReplayAllFailedAsync(Guid? companyId, string? platform, string performedBy, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await ReplayFailedAsync(conn, null, companyId, platform, performedBy, ct);
+    }
+
+    private async Task<IReadOnlyList<DeliveryStart>> ReplayFailedAsync(NpgsqlConnection conn, Guid[]? ids, Guid? companyId, string? platform,
+        string performedBy, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return (await conn.QueryAsync<DeliveryStart>(new CommandDefinition(
+            """
+            WITH target AS (
+                SELECT id FROM impact.impact_deliveries
+                WHERE status = 'failed'
+                  AND (@ids::uuid[] IS NULL OR id = ANY(@ids))
+                  AND (@companyId::uuid IS NULL OR company_id = @companyId)
+                  AND (@platform::text IS NULL OR platform = @platform)
+                ORDER BY created_at
+                LIMIT 1000
+                FOR UPDATE SKIP LOCKED
+            ), replayed AS (
+                UPDATE impact.impact_deliveries d
+                SET status = 'pending', replay_count = d.replay_count + 1,
+                    instance_id = d.idempotency_key || '-replay-' || (d.replay_count + 1),
+                    completed_at = NULL, start_requested_at = @now, updated_at = now()
+                FROM target WHERE d.id = target.id
+                RETURNING d.id, d.instance_id
+            ), audited AS (
+                INSERT INTO impact.audit_log (action, subject, details, performed_by)
+                SELECT 'impact_in.delivery.replay', r.id::text, jsonb_build_object('instanceId', r.instance_id), @performedBy FROM replayed r
+            )
+            SELECT id AS DeliveryId, instance_id AS InstanceId FROM replayed
+            """, new { ids, companyId, platform, performedBy, now }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Per platform: deliveries, success rate and mean attempts (every platform listed, also without deliveries).</summary>
+    public async Task<IReadOnlyList<PlatformStats>> StatsAsync(Guid? companyId, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var rows = (await conn.QueryAsync<StatsRow>(new CommandDefinition(
+            """
+            SELECT platform AS Platform, count(*)::int AS Count,
+                   (count(*) FILTER (WHERE status = 'succeeded'))::int AS Succeeded,
+                   (count(*) FILTER (WHERE status = 'failed'))::int AS Failed,
+                   (count(*) FILTER (WHERE status IN ('pending', 'delivering')))::int AS InProgress,
+                   (avg(attempt_count) FILTER (WHERE status IN ('succeeded', 'failed')))::float8 AS MeanAttempts
+            FROM impact.impact_deliveries
+            WHERE @companyId::uuid IS NULL OR company_id = @companyId
+            GROUP BY platform
+            """, new { companyId }, cancellationToken: ct))).ToDictionary(r => r.Platform);
+        return Platforms.All.Select(p => rows.TryGetValue(p, out var r)
+            ? new PlatformStats(p, r.Count, r.Succeeded, r.Failed, r.InProgress,
+                r.Succeeded + r.Failed == 0 ? null : Math.Round((double)r.Succeeded / (r.Succeeded + r.Failed), 4),
+                r.MeanAttempts is { } m ? Math.Round(m, 2) : null)
+            : new PlatformStats(p, 0, 0, 0, 0, null, null)).ToList();
+    }
+
+    /// <summary>The stored name of an outcome.</summary>
+    public static string OutcomeName(AttemptOutcome outcome) => outcome switch
+    {
+        AttemptOutcome.Succeeded => "succeeded",
+        AttemptOutcome.Retryable => "retryable",
+        _ => "final",
+    };
+
+    private sealed record PrepareRow(string Platform, Guid CompanyId, string? OrganizationId, string? ProgramId, string Period, DateOnly PeriodStart,
+        string TimeZone, DateTime ScheduledFor, string? Payload, string IdempotencyKey);
+
+    private sealed record StatsRow(string Platform, int Count, int Succeeded, int Failed, int InProgress, double? MeanAttempts);
+
+    private sealed class DeliveryWithTotal
+    {
+        public Guid Id { get; init; }
+        public Guid? ScheduleId { get; init; }
+        public Guid CompanyId { get; init; }
+        public string Platform { get; init; } = "";
+        public string Period { get; init; } = "";
+        public string PeriodStart { get; init; } = "";
+        public string PeriodEnd { get; init; } = "";
+        public string TimeZone { get; init; } = "";
+        public DateTime ScheduledFor { get; init; }
+        public string InstanceId { get; init; } = "";
+        public string IdempotencyKey { get; init; } = "";
+        public string Status { get; init; } = "";
+        public int AttemptCount { get; init; }
+        public int ReplayCount { get; init; }
+        public string? LastError { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public DateTime? CompletedAt { get; init; }
+        public long Total { get; init; }
+
+        public Delivery Delivery => new(Id, ScheduleId, CompanyId, Platform, Period, PeriodStart, PeriodEnd, TimeZone, ScheduledFor, InstanceId,
+            IdempotencyKey, Status, AttemptCount, ReplayCount, LastError, CreatedAt, UpdatedAt, CompletedAt);
+    }
+}

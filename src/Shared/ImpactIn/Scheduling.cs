@@ -1,0 +1,182 @@
+using Cronos;
+
+namespace Impact.Shared.ImpactIn;
+
+/// <summary>The length of the period a delivery reports on.</summary>
+public enum PeriodKind
+{
+    /// <summary>A calendar month.</summary>
+    Month,
+
+    /// <summary>A calendar quarter (Jan–Mar, Apr–Jun, Jul–Sep, Oct–Dec).</summary>
+    Quarter,
+}
+
+/// <summary>
+/// When a schedule runs: a preset (<c>monthly</c>, <c>quarterly</c>) or a five-field cron expression,
+/// evaluated in an IANA time zone.
+/// </summary>
+/// <param name="Schedule">What the operator asked for.</param>
+/// <param name="CronExpression">The cron expression it stands for.</param>
+/// <param name="Period">The period each run reports on.</param>
+/// <param name="TimeZone">The IANA time zone id.</param>
+public sealed record ScheduleSpec(string Schedule, string CronExpression, PeriodKind Period, string TimeZone)
+{
+    /// <summary>The <c>monthly</c> preset: midnight on the first of each month.</summary>
+    public const string MonthlyCron = "0 0 1 * *";
+
+    /// <summary>The <c>quarterly</c> preset: midnight on the first day of each quarter.</summary>
+    public const string QuarterlyCron = "0 0 1 1,4,7,10 *";
+
+    /// <summary>
+    /// Validates a schedule. A preset implies its period; a cron expression reports on the previous
+    /// month unless <paramref name="period"/> says <c>quarter</c>. Returns field → messages on errors.
+    /// </summary>
+    public static ScheduleSpec Parse(string? schedule, string? timeZone, string? period, out Dictionary<string, string[]> errors)
+    {
+        errors = [];
+        var trimmed = schedule?.Trim() ?? "";
+        string cron;
+        PeriodKind? kind = null;
+        switch (trimmed.ToLowerInvariant())
+        {
+            case "":
+                errors["schedule"] = ["Give 'monthly', 'quarterly' or a five-field cron expression such as '0 6 1 * *'."];
+                cron = "";
+                break;
+            case "monthly":
+                cron = MonthlyCron;
+                kind = PeriodKind.Month;
+                break;
+            case "quarterly":
+                cron = QuarterlyCron;
+                kind = PeriodKind.Quarter;
+                break;
+            default:
+                cron = trimmed;
+                if (CronError(trimmed) is { } cronError)
+                {
+                    errors["schedule"] = [cronError];
+                }
+
+                break;
+        }
+
+        if (period is not null)
+        {
+            var parsed = period.Trim().ToLowerInvariant() switch
+            {
+                "month" => PeriodKind.Month,
+                "quarter" => PeriodKind.Quarter,
+                _ => (PeriodKind?)null,
+            };
+            if (parsed is null)
+            {
+                errors["period"] = [$"'{period}' is not a period: use 'month' or 'quarter'."];
+            }
+            else if (kind is not null && parsed != kind)
+            {
+                errors["period"] = [$"The '{trimmed.ToLowerInvariant()}' preset reports on a {kind.ToString()!.ToLowerInvariant()}; leave 'period' out or use a cron expression."];
+            }
+            else
+            {
+                kind = parsed;
+            }
+        }
+
+        var zone = (timeZone ?? "").Trim();
+        if (zone.Length == 0)
+        {
+            errors["timeZone"] = ["Give an IANA time zone such as 'Europe/Oslo' or 'UTC'."];
+        }
+        else if (FindZone(zone) is null)
+        {
+            errors["timeZone"] = [$"'{zone}' is not an IANA time zone known here (e.g. 'Europe/Oslo', 'America/New_York', 'UTC')."];
+        }
+
+        return new ScheduleSpec(trimmed, cron, kind ?? PeriodKind.Month, zone);
+    }
+
+    /// <summary>The time zone, which <see cref="Parse"/> has checked exists.</summary>
+    public TimeZoneInfo Zone => FindZone(TimeZone) ?? throw new InvalidOperationException($"Unknown time zone '{TimeZone}'.");
+
+    /// <summary>The first run strictly after <paramref name="after"/>.</summary>
+    public DateTimeOffset NextRun(DateTimeOffset after) =>
+        NextRun(CronExpression, Zone, after);
+
+    /// <summary>The first occurrence of <paramref name="cron"/> in <paramref name="zone"/> strictly after <paramref name="after"/>.</summary>
+    public static DateTimeOffset NextRun(string cron, TimeZoneInfo zone, DateTimeOffset after) =>
+        Cronos.CronExpression.Parse(cron, CronFormat.Standard).GetNextOccurrence(after.ToUniversalTime(), zone)
+        ?? throw new InvalidOperationException($"The cron expression '{cron}' never fires again.");
+
+    /// <summary>An IANA time zone by id, or null. Windows ids are refused so stored ids mean the same everywhere.</summary>
+    public static TimeZoneInfo? FindZone(string id) =>
+        TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) && zone.HasIanaId ? zone : null;
+
+    private static string? CronError(string expression)
+    {
+        var fields = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        if (fields != 5)
+        {
+            return $"'{expression}' has {fields} field(s); a cron expression here has five: minute hour day-of-month month day-of-week (e.g. '0 6 1 * *'), or use 'monthly' / 'quarterly'.";
+        }
+
+        try
+        {
+            var cron = Cronos.CronExpression.Parse(expression, CronFormat.Standard);
+            return cron.GetNextOccurrence(DateTime.UtcNow) is null
+                ? $"'{expression}' never fires."
+                : null;
+        }
+        catch (CronFormatException e)
+        {
+            return $"'{expression}' is not a valid cron expression: {e.Message}";
+        }
+    }
+}
+
+/// <summary>
+/// The period a run reports on: dates as the company sees them (in the schedule's time zone) and the
+/// UTC instants the metrics query uses.
+/// </summary>
+/// <param name="Kind">Month or quarter.</param>
+/// <param name="Start">First day, local.</param>
+/// <param name="End">Last day, local, inclusive.</param>
+/// <param name="FromUtc">Local midnight at the start, in UTC (inclusive).</param>
+/// <param name="ToUtc">Local midnight after the last day, in UTC (exclusive).</param>
+public sealed record ReportingPeriod(PeriodKind Kind, DateOnly Start, DateOnly End, DateTimeOffset FromUtc, DateTimeOffset ToUtc)
+{
+    /// <summary>
+    /// The complete month or quarter before the one that contains <paramref name="runAt"/> in
+    /// <paramref name="zone"/>. A run at 00:00 UTC on 1 April is still 31 March in New York, so it
+    /// reports February there.
+    /// </summary>
+    public static ReportingPeriod Previous(DateTimeOffset runAt, TimeZoneInfo zone, PeriodKind kind)
+    {
+        var local = TimeZoneInfo.ConvertTime(runAt, zone);
+        var months = kind == PeriodKind.Month ? 1 : 3;
+        var currentStart = new DateOnly(local.Year, (local.Month - 1) / months * months + 1, 1);
+        var start = currentStart.AddMonths(-months);
+        return new ReportingPeriod(kind, start, currentStart.AddDays(-1), LocalMidnight(start, zone), LocalMidnight(currentStart, zone));
+    }
+
+    /// <summary>Rebuilds a stored period.</summary>
+    public static ReportingPeriod Of(PeriodKind kind, DateOnly start, TimeZoneInfo zone)
+    {
+        var next = start.AddMonths(kind == PeriodKind.Month ? 1 : 3);
+        return new ReportingPeriod(kind, start, next.AddDays(-1), LocalMidnight(start, zone), LocalMidnight(next, zone));
+    }
+
+    /// <summary>The instant a local day begins. Where midnight falls in a DST gap the day begins when the clocks jump; where it repeats, at its first occurrence.</summary>
+    public static DateTimeOffset LocalMidnight(DateOnly day, TimeZoneInfo zone)
+    {
+        var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        while (zone.IsInvalidTime(local))
+        {
+            local = local.AddMinutes(15);
+        }
+
+        var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
+        return new DateTimeOffset(local, offset).ToUniversalTime();
+    }
+}

@@ -1,0 +1,128 @@
+using Impact.Orchestrations.Tests.ImpactIn.Support;
+using Impact.TestSupport;
+using Impact.TestSupport.ImpactIn;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Impact.Ingest.Tests.ImpactIn;
+
+public sealed class ScheduleApiTests
+{
+    private static readonly DateTimeOffset MidMarch = DateTimeOffset.Parse("2026-03-15T10:00:00Z");
+
+    [Fact]
+    public async Task CreatingAMonthlyScheduleReturns201WithTheNextRunAtLocalMidnightOnTheFirst()
+    {
+        await using var host = await ImpactInTestHost.StartAsync(time: new FakeTimeProvider(MidMarch));
+        var api = new ImpactInApi(host);
+        var company = await ImpactData.CompanyAsync(host.DataSource);
+
+        var created = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "benevity", schedule = "monthly", timeZone = "Europe/Oslo" }),
+            api.Schedules.ImpactInCreateSchedule);
+
+        Assert.Equal(201, created.Status);
+        var id = created.Json.GetProperty("id").GetGuid();
+        Assert.Equal($"/v1/impact-in/schedules/{id}", created.Headers.Location.ToString());
+        Assert.Equal("0 0 1 * *", created.Json.GetProperty("cronExpression").GetString());
+        Assert.Equal("month", created.Json.GetProperty("period").GetString());
+        Assert.Equal(DateTimeOffset.Parse("2026-03-31T22:00:00Z"), created.Json.GetProperty("nextRun").GetDateTimeOffset()); // 1 April 00:00 CEST
+        Assert.True(created.Json.GetProperty("active").GetBoolean());
+
+        var fetched = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInGetSchedule(r, id));
+        Assert.Equal(200, fetched.Status);
+        Assert.Equal("Europe/Oslo", fetched.Json.GetProperty("timeZone").GetString());
+        var listed = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/schedules", query: $"companyId={company}"), api.Schedules.ImpactInListSchedules);
+        Assert.Equal([id], listed.Json.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("id").GetGuid()));
+    }
+
+    [Theory]
+    [InlineData("0 0 32 * *", "'0 0 32 * *' is not a valid cron expression")]
+    [InlineData("0 0 1 *", "has 4 field(s)")]
+    [InlineData("every month", "has 2 field(s)")]
+    public async Task ABadCronExpressionIsA400ThatSaysWhatIsWrong(string schedule, string expected)
+    {
+        await using var host = await ImpactInTestHost.StartAsync();
+        var company = await ImpactData.CompanyAsync(host.DataSource);
+
+        var response = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "goodera", schedule, timeZone = "UTC" }),
+            new ImpactInApi(host).Schedules.ImpactInCreateSchedule);
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal("application/problem+json", response.ContentType);
+        Assert.Contains(expected, response.Json.GetProperty("detail").GetString());
+        Assert.Contains(expected, response.Json.GetProperty("errors").GetProperty("schedule")[0].GetString());
+    }
+
+    [Fact]
+    public async Task AnUnknownTimeZoneAndPlatformAreA400NamingEachField()
+    {
+        await using var host = await ImpactInTestHost.StartAsync();
+        var company = await ImpactData.CompanyAsync(host.DataSource);
+
+        var response = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "salesforce", schedule = "quarterly", timeZone = "Mars/Olympus" }),
+            new ImpactInApi(host).Schedules.ImpactInCreateSchedule);
+
+        Assert.Equal(400, response.Status);
+        var errors = response.Json.GetProperty("errors");
+        Assert.Contains("'Mars/Olympus' is not an IANA time zone", errors.GetProperty("timeZone")[0].GetString());
+        Assert.Contains("benevity, goodera, workday", errors.GetProperty("platform")[0].GetString());
+    }
+
+    [Fact]
+    public async Task AnUnknownCompanyIs404AndASecondScheduleForTheSamePlatformIs409()
+    {
+        await using var host = await ImpactInTestHost.StartAsync();
+        var api = new ImpactInApi(host);
+        var company = await ImpactData.CompanyAsync(host.DataSource);
+        var stranger = Guid.NewGuid();
+
+        var unknown = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = stranger, platform = "workday", schedule = "monthly", timeZone = "UTC" }),
+            api.Schedules.ImpactInCreateSchedule);
+        var first = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "workday", schedule = "monthly", timeZone = "UTC" }),
+            api.Schedules.ImpactInCreateSchedule);
+        var second = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "workday", schedule = "quarterly", timeZone = "UTC" }),
+            api.Schedules.ImpactInCreateSchedule);
+
+        Assert.Equal(404, unknown.Status);
+        Assert.Contains(stranger.ToString(), unknown.Json.GetProperty("detail").GetString());
+        Assert.Equal(201, first.Status);
+        Assert.Equal(409, second.Status);
+        Assert.Contains("already has a workday schedule", second.Json.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task PatchingTheScheduleMovesTheNextRunAndDeletingItRemovesIt()
+    {
+        await using var host = await ImpactInTestHost.StartAsync(time: new FakeTimeProvider(MidMarch));
+        var api = new ImpactInApi(host);
+        var company = await ImpactData.CompanyAsync(host.DataSource);
+        var created = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "benevity", schedule = "monthly", timeZone = "UTC" }),
+            api.Schedules.ImpactInCreateSchedule);
+        var id = created.Json.GetProperty("id").GetGuid();
+
+        var patched = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("PATCH", $"/v1/impact-in/schedules/{id}", new { schedule = "quarterly", timeZone = "America/New_York", programId = "p-42" }),
+            r => api.Schedules.ImpactInUpdateSchedule(r, id));
+        var badPatch = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("PATCH", $"/v1/impact-in/schedules/{id}", new { period = "month" }),
+            r => api.Schedules.ImpactInUpdateSchedule(r, id));
+        var deleted = await HttpInvoker.InvokeAsync(HttpInvoker.Request("DELETE", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInDeleteSchedule(r, id));
+        var gone = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInGetSchedule(r, id));
+
+        Assert.Equal(200, patched.Status);
+        Assert.Equal("quarter", patched.Json.GetProperty("period").GetString());
+        Assert.Equal("p-42", patched.Json.GetProperty("programId").GetString());
+        Assert.Equal(DateTimeOffset.Parse("2026-04-01T04:00:00Z"), patched.Json.GetProperty("nextRun").GetDateTimeOffset()); // 1 April 00:00 EDT
+        Assert.Equal(400, badPatch.Status);
+        Assert.Contains("'quarterly' preset reports on a quarter", badPatch.Json.GetProperty("detail").GetString());
+        Assert.Equal(204, deleted.Status);
+        Assert.Equal(404, gone.Status);
+        Assert.Equal("application/problem+json", gone.ContentType);
+    }
+}
