@@ -1,3 +1,4 @@
+using Impact.Shared.Privacy;
 using Microsoft.Extensions.Hosting;
 
 namespace Impact.Ingest;
@@ -7,6 +8,7 @@ public static class IngestRegistration
     /// <summary>Options and services of the Functions app's own features.</summary>
     public static IHostApplicationBuilder AddIngestFunctions(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddPrivacyOptions();
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using Impact.Orchestrations.Privacy;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 
@@ -12,12 +13,14 @@ public static class OrchestrationsRegistration
     /// <summary>Registers every orchestrator and activity class of this project.</summary>
     public static DurableTaskRegistry AddOrchestrations(this DurableTaskRegistry registry)
     {
+        registry.AddPrivacyTasks();
         return registry;
     }
 
     /// <summary>Registers the options and services the activities need.</summary>
     public static IHostApplicationBuilder AddOrchestrationServices(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddPrivacyServices();
         return builder;
     }
 }
