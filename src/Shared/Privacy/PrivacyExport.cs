@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -176,6 +177,9 @@ public sealed class PrivacyExport(NpgsqlDataSource dataSource, BlobServiceClient
 
     private static readonly JsonSerializerOptions ManifestJson = new(JsonDefaults.Web) { WriteIndented = true };
 
+    // Files for people and spreadsheets, never embedded in HTML: keep "é" and quotes readable instead of \u escapes.
+    private static readonly JsonSerializerOptions FileJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static async Task<(long Bytes, string Sha256)> WriteEntryAsync(ZipArchive zip, string name, Func<Stream, Task> write, CancellationToken ct)
     {
         var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
@@ -191,7 +195,7 @@ public sealed class PrivacyExport(NpgsqlDataSource dataSource, BlobServiceClient
 
     private static async Task<long> WriteJsonAsync(NpgsqlConnection conn, CommandDefinition command, Stream stream, CancellationToken ct)
     {
-        await using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false });
+        await using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = FileJson.Encoder });
         await using var reader = await conn.ExecuteReaderAsync(command);
         json.WriteStartArray();
         long rows = 0;
@@ -290,7 +294,7 @@ public sealed class PrivacyExport(NpgsqlDataSource dataSource, BlobServiceClient
         return reader.GetValue(c) switch
         {
             DateTime d => DateTime.SpecifyKind(d, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
-            string[] a => JsonSerializer.Serialize(a),
+            string[] a => JsonSerializer.Serialize(a, FileJson),
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             var other => Convert.ToString(other, CultureInfo.InvariantCulture) ?? "",
         };
