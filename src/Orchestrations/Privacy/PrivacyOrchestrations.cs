@@ -43,22 +43,22 @@ public sealed class PrivacyDeletionOrchestrator : TaskOrchestrator<PrivacyDeleti
 
     public override async Task<string> RunAsync(TaskOrchestrationContext context, PrivacyDeletionInput input)
     {
-        using var cancelTimer = new CancellationTokenSource();
-        var decision = context.WaitForExternalEvent<PrivacyDecision>(DecisionEvent, cancelTimer.Token);
-        var timeout = context.CreateTimer(context.CurrentUtcDateTime.Add(input.ApprovalTimeout), cancelTimer.Token);
-        var first = await Task.WhenAny(decision, timeout);
-        await cancelTimer.CancelAsync();
-
-        if (first == timeout)
+        PrivacyDecision? decision = null;
+        try
         {
-            // The database decides: an approval committed just before the timer fired still counts.
+            decision = await context.WaitForExternalEvent<PrivacyDecision>(DecisionEvent, input.ApprovalTimeout);
+        }
+        catch (TaskCanceledException)
+        {
+            // No decision in time. The database decides: an approval committed just before the timer fired still counts.
             var status = await context.CallActivityAsync<string>(nameof(ExpirePrivacyRequest), input.RequestId, PrivacyTasks.Retry);
             if (status != "processing")
             {
                 return status;
             }
         }
-        else if (!decision.Result.Approved)
+
+        if (decision is { Approved: false })
         {
             return "rejected";
         }

@@ -62,7 +62,11 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
             await Step("export_blobs_deleted", () => DeleteExportBlobsAsync(conn, tx, subject.Id, ct));
             await Step("webhook_payloads_anonymised", () => conn.ExecuteAsync(new CommandDefinition(
                 """
-                WITH ratings AS (SELECT external_id FROM impact.kintell_ratings WHERE rater_id = @userId)
+                WITH ratings AS (
+                    SELECT external_id FROM impact.kintell_ratings
+                    WHERE rater_id = @userId
+                       OR session_external_id IN (SELECT external_id FROM impact.kintell_sessions
+                                                  WHERE participant_id = @userId OR volunteer_id = @userId))
                 UPDATE impact.webhook_deliveries d
                 SET payload = (SELECT jsonb_object_agg(x.k, CASE
                                   WHEN x.k = ANY(@emailKeys) AND jsonb_typeof(x.v) = 'string' AND lower(x.v #>> '{}') = @email
@@ -89,10 +93,16 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
                    OR e.data @> jsonb_build_object('userId', @userIdText)
                    OR e.data @> jsonb_build_object('raterId', @userIdText)
                 """, p, tx, cancellationToken: ct)));
+            // Feedback on a one-to-one session describes the other person too, so the other side's text goes as well;
+            // every rating keeps its value.
             await Step("ratings_anonymised", () => conn.ExecuteAsync(new CommandDefinition(
                 """
-                UPDATE impact.kintell_ratings SET rater_id = NULL, feedback_text = NULL, updated_at = now()
+                UPDATE impact.kintell_ratings
+                SET rater_id = NULLIF(rater_id, @userId), feedback_text = NULL, updated_at = now()
                 WHERE rater_id = @userId
+                   OR (feedback_text IS NOT NULL
+                       AND session_external_id IN (SELECT external_id FROM impact.kintell_sessions
+                                                   WHERE participant_id = @userId OR volunteer_id = @userId))
                 """, p, tx, cancellationToken: ct)));
             await Step("sessions_anonymised", () => conn.ExecuteAsync(new CommandDefinition(
                 """

@@ -60,6 +60,15 @@ public static class PrivacyRequests
             throw ProblemException.NotFound($"There is no user with id {userId}.");
         }
 
+        if (type == PrivacyRequestTypes.Delete && await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+                """
+                SELECT id FROM impact.privacy_requests
+                WHERE user_id = @userId AND type = 'delete' AND status IN ('pending', 'awaiting_approval', 'processing')
+                """, new { userId }, tx, cancellationToken: ct)) is { } open)
+        {
+            throw OpenErasure(userId, $"request {open}");
+        }
+
         PrivacyRequest request;
         try
         {
@@ -74,14 +83,18 @@ public static class PrivacyRequests
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "privacy_requests_open_delete_idx")
         {
-            throw new ProblemException(HttpStatusCode.Conflict, "An erasure is already open",
-                $"User {userId} already has an erasure request waiting for approval or running; approve or reject that one.");
+            // Two requests raced past the check above; the unique index let one in.
+            throw OpenErasure(userId, "an erasure request");
         }
 
         await AuditAsync(conn, tx, id, "requested", new { type }, requestedBy, ct);
         await tx.CommitAsync(ct);
         return request;
     }
+
+    private static ProblemException OpenErasure(Guid userId, string which) =>
+        new(HttpStatusCode.Conflict, "An erasure is already open",
+            $"User {userId} already has {which} waiting for approval or running; approve or reject that one.");
 
     /// <summary>One request, or null.</summary>
     public static async Task<PrivacyRequest?> GetAsync(NpgsqlDataSource dataSource, Guid id, CancellationToken ct = default)

@@ -65,8 +65,17 @@ public sealed class PrivacyDurableHost : IAsyncDisposable
     /// <summary>Waits (at most a minute) for the orchestration of a request to finish; returns its output.</summary>
     public async Task<string?> WaitForCompletionAsync(Guid requestId)
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        var meta = await host.Client.WaitForInstanceCompletionAsync(requestId.ToString(), getInputsAndOutputs: true, cts.Token);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        OrchestrationMetadata meta;
+        try
+        {
+            meta = await host.Client.WaitForInstanceCompletionAsync(requestId.ToString(), getInputsAndOutputs: true, cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            var state = await host.Client.GetInstanceAsync(requestId.ToString(), getInputsAndOutputs: true);
+            throw new InvalidOperationException($"not completed: {state?.RuntimeStatus} {state?.SerializedInput} {state?.FailureDetails}");
+        }
         Assert.Equal(OrchestrationRuntimeStatus.Completed, meta.RuntimeStatus);
         return meta.ReadOutputAs<string>();
     }
