@@ -197,15 +197,24 @@ public sealed class PrivacyExport(NpgsqlDataSource dataSource, BlobServiceClient
     {
         await using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = FileJson.Encoder });
         await using var reader = await conn.ExecuteReaderAsync(command);
+        // Column names and which columns are JSON, once per data set rather than per value.
+        var names = new JsonEncodedText[reader.FieldCount];
+        var isJson = new bool[reader.FieldCount];
+        for (var c = 0; c < reader.FieldCount; c++)
+        {
+            names[c] = JsonEncodedText.Encode(reader.GetName(c), FileJson.Encoder);
+            isJson[c] = reader.GetDataTypeName(c) is "jsonb" or "json";
+        }
+
         json.WriteStartArray();
         long rows = 0;
         while (await reader.ReadAsync(ct))
         {
             json.WriteStartObject();
-            for (var c = 0; c < reader.FieldCount; c++)
+            for (var c = 0; c < names.Length; c++)
             {
-                json.WritePropertyName(reader.GetName(c));
-                WriteJsonValue(json, reader, c);
+                json.WritePropertyName(names[c]);
+                WriteJsonValue(json, reader, c, isJson[c]);
             }
 
             json.WriteEndObject();
@@ -221,7 +230,7 @@ public sealed class PrivacyExport(NpgsqlDataSource dataSource, BlobServiceClient
         return rows;
     }
 
-    private static void WriteJsonValue(Utf8JsonWriter json, DbDataReader reader, int c)
+    private static void WriteJsonValue(Utf8JsonWriter json, DbDataReader reader, int c, bool isJson)
     {
         if (reader.IsDBNull(c))
         {
@@ -229,7 +238,7 @@ public sealed class PrivacyExport(NpgsqlDataSource dataSource, BlobServiceClient
             return;
         }
 
-        if (reader.GetDataTypeName(c) is "jsonb" or "json")
+        if (isJson)
         {
             json.WriteRawValue(reader.GetString(c), skipInputValidation: true);
             return;
@@ -413,8 +422,13 @@ public sealed class PrivacyExport(NpgsqlDataSource dataSource, BlobServiceClient
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override void Flush() => inner.Flush();
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        // Utf8JsonWriter flushes its stream every time it hands over a buffer. Passed on, each flush would end a
+        // deflate block and stage a blob block (an HTTP round trip); closing the entry and the ZIP flushes for real.
+        public override void Flush()
+        {
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
