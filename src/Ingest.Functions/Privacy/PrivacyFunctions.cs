@@ -144,16 +144,10 @@ public sealed class PrivacyFunctions(NpgsqlDataSource dataSource, BlobServiceCli
         }
     }
 
-    private static async Task<T> ReadAsync<T>(HttpRequest req, CancellationToken ct) where T : class
-    {
-        if (req.ContentLength is 0 || (req.ContentLength is null && !req.Body.CanRead))
-        {
-            throw ProblemException.Validation("The request needs a JSON body.", new Dictionary<string, string[]> { ["body"] = ["required"] });
-        }
-
-        return await JsonSerializer.DeserializeAsync<T>(req.Body, JsonDefaults.Web, ct)
+    // An empty or malformed body throws JsonException, which ProblemMapping answers with a 400.
+    private static async Task<T> ReadAsync<T>(HttpRequest req, CancellationToken ct) where T : class =>
+        await JsonSerializer.DeserializeAsync<T>(req.Body, JsonDefaults.Web, ct)
             ?? throw ProblemException.Validation("The request needs a JSON object body.", new Dictionary<string, string[]> { ["body"] = ["must be a JSON object"] });
-    }
 
     private static Guid RequireUserId(Guid? userId) =>
         userId is { } id && id != Guid.Empty
