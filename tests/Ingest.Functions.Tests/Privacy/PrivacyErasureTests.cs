@@ -161,6 +161,24 @@ public sealed class PrivacyErasureTests
     }
 
     [Fact]
+    public async Task AnApprovalRecordedWhoseEventNeverArrivedIsStillCarriedOutWhenTheTimerFires()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
+        await using var host = await PrivacyDurableHost.StartAsync(db, Settings(approvalTimeout: "00:00:02"));
+        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+
+        // The approval commits, but the process dies before raising the event.
+        await PrivacyRequests.ApproveAsync(db.DataSource, requestId, "bob@platform");
+
+        Assert.Equal("completed", await host.WaitForCompletionAsync(requestId));
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        Assert.Empty(await TablesMentioningAsync(conn, data.SubjectEmail));
+        Assert.DoesNotContain("expired", await conn.QueryAsync<string>(
+            "SELECT action FROM impact.privacy_audit_log WHERE request_id = @requestId", new { requestId }));
+    }
+
+    [Fact]
     public async Task ARejectedErasureEndsWithoutTouchingTheDataAndASecondOpenRequestIsAConflict()
     {
         await using var db = await TestDatabase.CreateAsync();

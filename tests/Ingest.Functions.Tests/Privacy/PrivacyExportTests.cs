@@ -159,6 +159,37 @@ public sealed class PrivacyExportTests
         Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.privacy_requests"));
     }
 
+    [Fact]
+    public async Task AnExportWhosePersonVanishedFailsWithTheReasonOnTheRequest()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
+        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        var requestId = Guid.NewGuid();
+        await Impact.Shared.Privacy.PrivacyRequests.CreateAsync(db.DataSource, requestId, data.SubjectId, "export", "pending", "dpo", DateTimeOffset.UtcNow);
+        await using (var conn = await db.DataSource.OpenConnectionAsync())
+        {
+            // Erased by other means between the request and the export.
+            await conn.ExecuteAsync(
+                """
+                UPDATE impact.kintell_sessions SET participant_id = NULL WHERE participant_id = @id;
+                UPDATE impact.kintell_ratings SET rater_id = NULL WHERE rater_id = @id;
+                UPDATE impact.kintell_bookings SET participant_id = NULL WHERE participant_id = @id;
+                DELETE FROM impact.users WHERE id = @id;
+                """, new { id = data.SubjectId });
+        }
+
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(
+            nameof(Impact.Orchestrations.Privacy.PrivacyExportOrchestrator), requestId,
+            new Microsoft.DurableTask.StartOrchestrationOptions(InstanceId: requestId.ToString()));
+
+        Assert.Equal("failed", await host.WaitForCompletionAsync(requestId));
+        var status = await GetAsync(host, requestId);
+        Assert.Equal("failed", status.GetProperty("status").GetString());
+        Assert.Contains("no longer names a person", status.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(status.TryGetProperty("downloadUrl", out _));
+    }
+
     internal static async Task<JsonElement> GetAsync(PrivacyDurableHost host, Guid requestId)
     {
         var response = await HttpInvoker.InvokeAsync(
