@@ -1,5 +1,6 @@
 using Impact.Shared.Privacy;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Impact.Orchestrations.Privacy;
@@ -76,17 +77,32 @@ public sealed class PrivacyDeletionOrchestrator : TaskOrchestrator<PrivacyDeleti
 }
 
 /// <summary>Writes the export ZIP and completes the request.</summary>
-public sealed class WritePrivacyExport(PrivacyExport export) : TaskActivity<Guid, string>
+public sealed partial class WritePrivacyExport(PrivacyExport export, ILogger<WritePrivacyExport> logger) : TaskActivity<Guid, string>
 {
-    public override async Task<string> RunAsync(TaskActivityContext context, Guid requestId) =>
-        (await export.RunAsync(requestId)).Location;
+    public override async Task<string> RunAsync(TaskActivityContext context, Guid requestId)
+    {
+        var result = await export.RunAsync(requestId);
+        LogExported(logger, requestId, result.Files.Count, result.Files.Where(f => f.Name.EndsWith(".json", StringComparison.Ordinal)).Sum(f => f.Rows));
+        return result.Location;
+    }
+
+    // Ids and counts only: never the person's data.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Privacy export {RequestId} written: {Files} files, {Rows} rows")]
+    private static partial void LogExported(ILogger logger, Guid requestId, int files, long rows);
 }
 
 /// <summary>Runs the erasure cascade of an approved request.</summary>
-public sealed class ErasePersonalData(PrivacyErasure erasure) : TaskActivity<Guid, string>
+public sealed partial class ErasePersonalData(PrivacyErasure erasure, ILogger<ErasePersonalData> logger) : TaskActivity<Guid, string>
 {
-    public override async Task<string> RunAsync(TaskActivityContext context, Guid requestId) =>
-        (await erasure.RunAsync(requestId)).Status;
+    public override async Task<string> RunAsync(TaskActivityContext context, Guid requestId)
+    {
+        var result = await erasure.RunAsync(requestId);
+        LogErased(logger, requestId, result.Status, result.Steps.Sum(s => s.Value));
+        return result.Status;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Privacy erasure {RequestId} is {Status} after changing {Rows} rows")]
+    private static partial void LogErased(ILogger logger, Guid requestId, string status, int rows);
 }
 
 /// <summary>Expires an erasure nobody decided on; returns the status the request has afterwards.</summary>
