@@ -90,5 +90,12 @@ public static class PrivacyMap
         new("companies", "email_domain", "a company's e-mail domain (e.g. example.com), not an address of a person"),
         new("audit_log", "details", "administrator actions on deliveries: delivery ids, counts and reasons, never payload contents"),
         new("privacy_audit_log", "details", "step counts and request ids only; written by PrivacyErasure/PrivacyExport, which never put a user id or e-mail there"),
+        // Administrators are staff acting on requests, not data subjects of the platform; their names are the
+        // accountability record (GDPR Art. 5(2)) and are kept.
+        new("audit_log", "performed_by", "administrator name, kept for accountability"),
+        new("privacy_audit_log", "performed_by", "administrator name (or \"system\"), kept for accountability"),
+        new("privacy_requests", "requested_by", "administrator name, kept for accountability"),
+        new("privacy_requests", "approved_by", "administrator name, kept for accountability"),
+        new("privacy_requests", "rejected_by", "administrator name, kept for accountability"),
     ];
 }
