@@ -1,5 +1,6 @@
 using Impact.Ingest.Webhooks;
 using Impact.Ingest.ImpactIn;
+using Impact.Shared.Privacy;
 using Microsoft.Extensions.Hosting;
 
 namespace Impact.Ingest;
@@ -11,6 +12,7 @@ public static class IngestRegistration
     {
         builder.AddWebhooks();
         builder.AddImpactInFunctions();
+        builder.Services.AddPrivacyOptions();
         return builder;
     }
 }

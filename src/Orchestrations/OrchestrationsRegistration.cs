@@ -1,5 +1,6 @@
 using Impact.Orchestrations.Backfill;
 using Impact.Orchestrations.ImpactIn;
+using Impact.Orchestrations.Privacy;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 
@@ -16,6 +17,7 @@ public static class OrchestrationsRegistration
     {
         registry.AddBackfill();
         registry.AddImpactIn();
+        registry.AddPrivacyTasks();
         return registry;
     }
 
@@ -24,6 +26,7 @@ public static class OrchestrationsRegistration
     {
         builder.AddBackfillServices();
         builder.Services.AddImpactInServices();
+        builder.Services.AddPrivacyServices();
         return builder;
     }
 }

@@ -1,0 +1,101 @@
+namespace Impact.Shared.Privacy;
+
+/// <summary>What a column holds about a person.</summary>
+public enum PersonalData
+{
+    /// <summary>The id of a row in <c>impact.users</c>.</summary>
+    UserId,
+    /// <summary>An e-mail address.</summary>
+    Email,
+    /// <summary>A name or other direct identifier.</summary>
+    Name,
+    /// <summary>Free text a person wrote; may say anything about anyone.</summary>
+    FreeText,
+    /// <summary>JSON holding e-mail addresses and free text (stored partner payloads).</summary>
+    JsonWithEmails,
+    /// <summary>JSON holding user ids under known keys (event data).</summary>
+    JsonWithUserIds,
+}
+
+/// <summary>One column that holds personal data, and what a DSAR export and an erasure do with it.</summary>
+/// <param name="Table">Table name in schema <c>impact</c>.</param>
+/// <param name="Column">Column name.</param>
+/// <param name="Holds">What kind of personal data it holds.</param>
+/// <param name="Export">How the export presents it (and what it redacts).</param>
+/// <param name="Erasure">What an erasure does to it.</param>
+public sealed record PersonalColumn(string Table, string Column, PersonalData Holds, string Export, string Erasure);
+
+/// <summary>A column that looks personal (a user reference, an e-mail-like name, JSON) but is not, and why.</summary>
+/// <param name="Table">Table name in schema <c>impact</c>.</param>
+/// <param name="Column">Column name.</param>
+/// <param name="Reason">Why it holds no data about a data subject.</param>
+public sealed record NotPersonalColumn(string Table, string Column, string Reason);
+
+/// <summary>
+/// The one list of every table and column holding personal data, and how export
+/// (<see cref="PrivacyExport"/>) and erasure (<see cref="PrivacyErasure"/>) treat it. A test compares
+/// it with the migrated schema: a new user reference, e-mail column or JSON column must be listed
+/// here (or in <see cref="NotPersonal"/> with a reason) before the build passes.
+/// </summary>
+public static class PrivacyMap
+{
+    /// <summary>Keys under which event data names a person by user id.</summary>
+    public static readonly IReadOnlyList<string> EventUserIdKeys = ["participantId", "volunteerId", "userId", "raterId"];
+
+    /// <summary>Keys of stored Kintell payloads that hold an e-mail address.</summary>
+    public static readonly IReadOnlyList<string> PayloadEmailKeys = ["participant_email", "volunteer_email"];
+
+    /// <summary>Keys of stored Kintell payloads that hold free text written by a person.</summary>
+    public static readonly IReadOnlyList<string> PayloadFreeTextKeys = ["feedback_text"];
+
+    /// <summary>What replaces erased values inside stored JSON payloads.</summary>
+    public const string ErasedMarker = "[erased]";
+
+    /// <summary>What replaces other people's data in an export.</summary>
+    public const string RedactedMarker = "[redacted]";
+
+    /// <summary>Every column holding personal data.</summary>
+    public static readonly IReadOnlyList<PersonalColumn> Personal =
+    [
+        new("users", "id", PersonalData.UserId, "profile", "row deleted (last step, after every reference is cleared)"),
+        new("users", "email", PersonalData.Email, "profile", "row deleted"),
+        new("users", "display_name", PersonalData.Name, "profile", "row deleted"),
+        new("kintell_sessions", "participant_id", PersonalData.UserId,
+            "sessions; the other party's id is redacted", "set to NULL: the session (duration, type, level) stays in the aggregates"),
+        new("kintell_sessions", "volunteer_id", PersonalData.UserId,
+            "sessions; the other party's id is redacted", "set to NULL: the session stays in the aggregates"),
+        new("kintell_ratings", "rater_id", PersonalData.UserId,
+            "ratings (those the person gave)", "set to NULL: the rating value stays in the aggregates"),
+        new("kintell_ratings", "feedback_text", PersonalData.FreeText,
+            "ratings (the person's own text)",
+            "set to NULL on the person's ratings and on the other party's ratings of sessions with the person (feedback on a one-to-one session describes both)"),
+        new("kintell_bookings", "participant_id", PersonalData.UserId,
+            "bookings; the other party's id is redacted", "set to NULL"),
+        new("kintell_bookings", "volunteer_id", PersonalData.UserId,
+            "bookings; the other party's id is redacted", "set to NULL"),
+        new("webhook_deliveries", "payload", PersonalData.JsonWithEmails,
+            "webhook_deliveries (payloads naming the person's e-mail or rating); other e-mails redacted",
+            "the person's e-mail values and the feedback_text of ratings erased above replaced with \"[erased]\"; the row and payload_hash stay so a resent delivery is still a duplicate"),
+        new("events", "data", PersonalData.JsonWithUserIds,
+            "events (those naming the person's id); other people's ids redacted",
+            "the person's id under participantId/volunteerId/userId/raterId replaced with null; the event stays"),
+        new("privacy_requests", "user_id", PersonalData.UserId,
+            "privacy_requests (the person's own requests)",
+            "set to NULL when the user row is deleted (ON DELETE SET NULL); export result_location cleared and the ZIP blob deleted"),
+    ];
+
+    /// <summary>Columns that look personal but are not, each with the reason.</summary>
+    public static readonly IReadOnlyList<NotPersonalColumn> NotPersonal =
+    [
+        new("companies", "email_domain", "a company's e-mail domain (e.g. example.com), not an address of a person"),
+        new("audit_log", "details", "administrator actions on deliveries: delivery ids, counts and reasons, never payload contents"),
+        new("privacy_audit_log", "details", "step counts and request ids only; written by PrivacyErasure/PrivacyExport, which never put a user id or e-mail there"),
+        // Administrators are staff acting on requests, not data subjects of the platform; their names are the
+        // accountability record (GDPR Art. 5(2)) and are kept.
+        new("audit_log", "performed_by", "administrator name, kept for accountability"),
+        new("privacy_audit_log", "performed_by", "administrator name (or \"system\"), kept for accountability"),
+        new("privacy_requests", "requested_by", "administrator name, kept for accountability"),
+        new("privacy_requests", "approved_by", "administrator name, kept for accountability"),
+        new("privacy_requests", "rejected_by", "administrator name, kept for accountability"),
+    ];
+}

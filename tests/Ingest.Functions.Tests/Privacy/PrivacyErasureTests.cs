@@ -1,0 +1,283 @@
+using System.Text.Json;
+using Dapper;
+using Impact.Shared.Http;
+using Impact.Shared.Privacy;
+using Impact.TestSupport;
+using Npgsql;
+
+namespace Impact.Ingest.Tests.Privacy;
+
+public sealed class PrivacyErasureTests
+{
+    private static Dictionary<string, string?> Settings(string approvalTimeout = "00:05:00") => new()
+    {
+        ["Privacy:ExportsContainer"] = TestStorage.UniqueName("exports"),
+        ["Privacy:ApprovalTimeout"] = approvalTimeout,
+    };
+
+    [Fact]
+    public async Task ApprovalByTheAdministratorWhoRequestedTheErasureIsRefused()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
+        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+
+        var approval = await DecideAsync(host, requestId, "approve", new { approvedBy = " Alice@Platform " });
+
+        Assert.Equal(403, approval.Status);
+        Assert.Equal(ApiResults.ProblemContentType, approval.ContentType);
+        Assert.Equal("A second administrator must approve", approval.Json.GetProperty("title").GetString());
+        var status = await PrivacyExportTests.GetAsync(host, requestId);
+        Assert.Equal("awaiting_approval", status.GetProperty("status").GetString());
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.users WHERE id = @id", new { id = data.SubjectId }));
+    }
+
+    [Fact]
+    public async Task AfterApprovalNoRowAnywhereHoldsThePersonAggregatesRemainAndEveryStepIsAudited()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var data = await PrivacyTestData.SeedAsync(db.DataSource);
+        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+
+        // An export made earlier, whose ZIP must go too.
+        var export = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/privacy/exports", new { userId = data.SubjectId }),
+            r => host.Functions.StartPrivacyExport(r, host.Client));
+        var exportId = export.Json.GetProperty("id").GetGuid();
+        await host.WaitForCompletionAsync(exportId);
+        var exportLocation = await conn.ExecuteScalarAsync<string>(
+            "SELECT result_location FROM impact.privacy_requests WHERE id = @exportId", new { exportId });
+        var exportBlob = BlobAt(exportLocation!);
+        Assert.True((await exportBlob.ExistsAsync()).Value);
+
+        var before = await AggregatesAsync(conn);
+        var hashesBefore = (await conn.QueryAsync<string>("SELECT payload_hash FROM impact.webhook_deliveries ORDER BY id")).ToList();
+
+        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+        var approval = await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
+        Assert.Equal(202, approval.Status);
+        Assert.Equal("completed", await host.WaitForCompletionAsync(requestId));
+
+        // No row in any table of the schema mentions the person's id or e-mail — a scan of every column,
+        // not only those the privacy map knows.
+        Assert.Empty(await TablesMentioningAsync(conn, data.SubjectId.ToString()));
+        Assert.Empty(await TablesMentioningAsync(conn, data.SubjectEmail));
+        Assert.Empty(await TablesMentioningAsync(conn, "Vera was patient"));
+        // The volunteer's feedback on their sessions with the person described the person: gone too.
+        Assert.Empty(await TablesMentioningAsync(conn, "Amira improved a lot"));
+        Assert.Equal(0, await PrivacyErasure.CountRemainingAsync(conn, null, data.SubjectId, data.SubjectEmail));
+
+        // The other person is untouched and still found where they were.
+        Assert.NotEmpty(await TablesMentioningAsync(conn, data.OtherEmail));
+        Assert.Equal(data.SubjectSessions, await conn.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM impact.kintell_sessions WHERE volunteer_id = @id AND participant_id IS NULL", new { id = data.OtherId }));
+        Assert.Equal(data.SubjectSessions, await conn.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM impact.kintell_ratings WHERE rater_id = @id AND rating = 4", new { id = data.OtherId }));
+
+        // Aggregates survive: same sessions, minutes, ratings and their values; stored deliveries keep their hash.
+        Assert.Equal(before, await AggregatesAsync(conn));
+        Assert.Equal(hashesBefore, (await conn.QueryAsync<string>("SELECT payload_hash FROM impact.webhook_deliveries ORDER BY id")).ToList());
+        var scrubbed = await conn.QuerySingleAsync<string>(
+            "SELECT payload::text FROM impact.webhook_deliveries WHERE event_type = 'booking-confirmed' AND payload ->> 'volunteer_email' = @e AND payload ->> 'participant_email' = '[erased]'",
+            new { e = data.OtherEmail });
+        Assert.Contains("\"booking_id\"", scrubbed, StringComparison.Ordinal);
+
+        // The export ZIP is gone, and its request no longer points at it.
+        Assert.False((await exportBlob.ExistsAsync()).Value);
+        var exportStatus = await PrivacyExportTests.GetAsync(host, exportId);
+        Assert.False(exportStatus.TryGetProperty("userId", out _));
+        Assert.False(exportStatus.TryGetProperty("downloadUrl", out _));
+
+        // Every step audited, in the fixed order, by the approver.
+        var audit = (await conn.QueryAsync<(string Action, string PerformedBy)>(
+            "SELECT action, performed_by FROM impact.privacy_audit_log WHERE request_id = @requestId ORDER BY id", new { requestId })).ToList();
+        Assert.Equal(
+            ["requested", "approved", "export_blobs_deleted", "webhook_payloads_anonymised", "events_anonymised", "ratings_anonymised",
+             "sessions_anonymised", "bookings_anonymised", "user_deleted", "verified", "completed"],
+            audit.Select(a => a.Action));
+        Assert.Equal("alice@platform", audit[0].PerformedBy);
+        Assert.All(audit.Skip(1), a => Assert.Equal("bob@platform", a.PerformedBy));
+        var rows = await conn.QueryAsync<(string Action, int Rows)>(
+            "SELECT action, (details ->> 'rows')::int FROM impact.privacy_audit_log WHERE request_id = @requestId AND details ? 'rows'", new { requestId });
+        Assert.Equal(1, rows.Single(r => r.Action == "export_blobs_deleted").Rows);
+        // The person's own deliveries, plus the volunteer's rating payloads whose feedback described the person.
+        Assert.Equal(data.SubjectDeliveries + data.SubjectSessions, rows.Single(r => r.Action == "webhook_payloads_anonymised").Rows);
+        Assert.Equal(data.SubjectSessions, rows.Single(r => r.Action == "sessions_anonymised").Rows);
+
+        var status = await PrivacyExportTests.GetAsync(host, requestId);
+        Assert.Equal("completed", status.GetProperty("status").GetString());
+        Assert.Equal(100, status.GetProperty("progress").GetInt32());
+        Assert.Equal("bob@platform", status.GetProperty("approvedBy").GetString());
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM impact.events WHERE type = 'privacy.user.deleted' AND data ->> 'requestId' = @id", new { id = requestId.ToString() }));
+    }
+
+    [Fact]
+    public async Task RunningAFinishedErasureAgainChangesNothing()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 2);
+        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+        await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
+        await host.WaitForCompletionAsync(requestId);
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        var before = await SnapshotAsync(conn);
+
+        var erasure = new PrivacyErasure(db.DataSource, PrivacyDurableHost.Blobs, TimeProvider.System);
+        var again = await erasure.RunAsync(requestId);
+
+        Assert.Equal("completed", again.Status);
+        Assert.Empty(again.Steps);
+        Assert.Equal(before, await SnapshotAsync(conn));
+        // A new erasure request for the erased person finds nobody.
+        var second = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId = data.SubjectId, requestedBy = "alice@platform" }),
+            r => host.Functions.StartPrivacyDeletion(r, host.Client));
+        Assert.Equal(404, second.Status);
+    }
+
+    [Fact]
+    public async Task AnErasureNobodyApprovesExpiresAndKeepsTheData()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
+        await using var host = await PrivacyDurableHost.StartAsync(db, Settings(approvalTimeout: "00:00:01"));
+
+        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+
+        Assert.Equal("expired", await host.WaitForCompletionAsync(requestId));
+        var status = await PrivacyExportTests.GetAsync(host, requestId);
+        Assert.Equal("expired", status.GetProperty("status").GetString());
+        var late = await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
+        Assert.Equal(409, late.Status);
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.users WHERE id = @id", new { id = data.SubjectId }));
+        Assert.Equal(["requested", "expired"], await conn.QueryAsync<string>(
+            "SELECT action FROM impact.privacy_audit_log WHERE request_id = @requestId ORDER BY id", new { requestId }));
+    }
+
+    [Fact]
+    public async Task AnApprovalRecordedWhoseEventNeverArrivedIsStillCarriedOutWhenTheTimerFires()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
+        await using var host = await PrivacyDurableHost.StartAsync(db, Settings(approvalTimeout: "00:00:02"));
+        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+
+        // The approval commits, but the process dies before raising the event.
+        await PrivacyRequests.ApproveAsync(db.DataSource, requestId, "bob@platform");
+
+        Assert.Equal("completed", await host.WaitForCompletionAsync(requestId));
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        Assert.Empty(await TablesMentioningAsync(conn, data.SubjectEmail));
+        Assert.DoesNotContain("expired", await conn.QueryAsync<string>(
+            "SELECT action FROM impact.privacy_audit_log WHERE request_id = @requestId", new { requestId }));
+    }
+
+    [Fact]
+    public async Task ARejectedErasureEndsWithoutTouchingTheDataAndASecondOpenRequestIsAConflict()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
+        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+
+        var duplicate = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId = data.SubjectId, requestedBy = "carol@platform" }),
+            r => host.Functions.StartPrivacyDeletion(r, host.Client));
+        var rejected = await DecideAsync(host, requestId, "reject", new { rejectedBy = "bob@platform" });
+
+        Assert.Equal(409, duplicate.Status);
+        Assert.Contains(requestId.ToString(), duplicate.Json.GetProperty("detail").GetString() ?? "", StringComparison.Ordinal);
+        Assert.Equal(200, rejected.Status);
+        Assert.Equal("rejected", await host.WaitForCompletionAsync(requestId));
+        Assert.Equal("rejected", (await PrivacyExportTests.GetAsync(host, requestId)).GetProperty("status").GetString());
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        Assert.NotEmpty(await TablesMentioningAsync(conn, data.SubjectEmail));
+    }
+
+    [Fact]
+    public async Task DeletionRequestsWithoutARequesterOrForAnUnknownRequestAreProblems()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
+        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+
+        var noRequester = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId = data.SubjectId }),
+            r => host.Functions.StartPrivacyDeletion(r, host.Client));
+        var unknown = await DecideAsync(host, Guid.NewGuid(), "approve", new { approvedBy = "bob@platform" });
+        var notAnId = await HttpInvoker.InvokeAsync(
+            HttpInvoker.Request("GET", "/v1/privacy/requests/abc", contentType: null),
+            r => host.Functions.GetPrivacyRequest(r, "abc"));
+
+        Assert.Equal(400, noRequester.Status);
+        Assert.True(noRequester.Json.GetProperty("errors").TryGetProperty("requestedBy", out _));
+        Assert.Equal(404, unknown.Status);
+        Assert.Equal(404, notAnId.Status);
+        Assert.Equal(ApiResults.ProblemContentType, notAnId.ContentType);
+    }
+
+    private static async Task<Guid> RequestDeletionAsync(PrivacyDurableHost host, Guid userId, string requestedBy)
+    {
+        var response = await HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId, requestedBy }),
+            r => host.Functions.StartPrivacyDeletion(r, host.Client));
+        Assert.Equal(202, response.Status);
+        Assert.Equal("awaiting_approval", response.Json.GetProperty("status").GetString());
+        return response.Json.GetProperty("id").GetGuid();
+    }
+
+    private static Task<TestResponse> DecideAsync(PrivacyDurableHost host, Guid requestId, string verb, object body) =>
+        HttpInvoker.InvokeAsync(
+            HttpInvoker.JsonRequest("POST", $"/v1/privacy/deletions/{requestId}/{verb}", body),
+            r => verb == "approve"
+                ? host.Functions.ApprovePrivacyDeletion(r, requestId.ToString(), host.Client)
+                : host.Functions.RejectPrivacyDeletion(r, requestId.ToString(), host.Client));
+
+    private static Azure.Storage.Blobs.BlobClient BlobAt(string location) =>
+        PrivacyDurableHost.Blobs.GetBlobContainerClient(location[..location.IndexOf('/', StringComparison.Ordinal)])
+            .GetBlobClient(location[(location.IndexOf('/', StringComparison.Ordinal) + 1)..]);
+
+    /// <summary>Tables of schema impact with a row whose text (every column, as JSON) contains <paramref name="needle"/>.</summary>
+    internal static async Task<List<string>> TablesMentioningAsync(NpgsqlConnection conn, string needle) =>
+        (await conn.QueryAsync<string>(
+            """
+            SELECT t.table_name
+            FROM information_schema.tables t
+            CROSS JOIN LATERAL query_to_xml(
+                format('SELECT count(*) AS c FROM %I.%I r WHERE strpos(lower(to_jsonb(r)::text), %L) > 0',
+                       t.table_schema, t.table_name, lower(@needle)), false, true, '') AS x(result)
+            WHERE t.table_schema = 'impact' AND t.table_type = 'BASE TABLE'
+              AND (xpath('/row/c/text()', x.result))[1]::text::int > 0
+            ORDER BY 1
+            """, new { needle })).ToList();
+
+    private static async Task<string> AggregatesAsync(NpgsqlConnection conn) =>
+        await conn.QuerySingleAsync<string>(
+            """
+            SELECT concat_ws('|',
+                (SELECT count(*) FROM impact.kintell_sessions), (SELECT sum(duration_minutes) FROM impact.kintell_sessions),
+                (SELECT count(*) FROM impact.kintell_ratings), (SELECT sum(rating) FROM impact.kintell_ratings),
+                (SELECT round(avg(rating_normalized)::numeric, 6) FROM impact.kintell_ratings),
+                (SELECT count(*) FROM impact.kintell_bookings), (SELECT count(*) FROM impact.webhook_deliveries),
+                (SELECT count(*) FROM impact.events WHERE type LIKE 'kintell.%'))
+            """);
+
+    /// <summary>Every row of every table of the schema, as text: equal snapshots mean nothing changed.</summary>
+    private static async Task<string> SnapshotAsync(NpgsqlConnection conn) =>
+        string.Join("\n", await conn.QueryAsync<string>(
+            """
+            SELECT t.table_name || ': ' || md5(coalesce(x.result::text, ''))
+            FROM information_schema.tables t
+            CROSS JOIN LATERAL query_to_xml(
+                format('SELECT string_agg(to_jsonb(r)::text, %L ORDER BY to_jsonb(r)::text) AS s FROM %I.%I r',
+                       E'\n', t.table_schema, t.table_name), false, true, '') AS x(result)
+            WHERE t.table_schema = 'impact' AND t.table_type = 'BASE TABLE'
+            ORDER BY 1
+            """));
+}
