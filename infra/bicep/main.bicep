@@ -24,6 +24,21 @@ param postgresAdminPassword string
 @description('Kintell webhook signing secrets, space separated (Webhooks__Kintell__Secrets).')
 param kintellWebhookSecrets string
 
+@secure()
+@description('Impact-In: Benevity OAuth2 client secret (empty until the platform is set up).')
+param benevityClientSecret string = ''
+
+@secure()
+@description('Impact-In: Goodera API key (empty until the platform is set up).')
+param gooderaApiKey string = ''
+
+@secure()
+@description('Impact-In: Workday OAuth2 client secret (empty until the platform is set up).')
+param workdayClientSecret string = ''
+
+@description('Impact-In partner endpoints and ids, not secret: benevityBaseUrl, benevityTokenUrl, benevityClientId, benevityScope, gooderaBaseUrl, workdayBaseUrl, workdayTokenUrl, workdayClientId, workdayTenant.')
+param impactInPartners object = {}
+
 @description('JWT authority (issuer with OpenID metadata) for the SSE host, e.g. https://login.microsoftonline.com/<tenant>/v2.0.')
 param jwtAuthority string
 
@@ -125,6 +140,11 @@ module keyVault 'modules/keyvault.bicep' = {
     postgresLogin: postgresAdminLogin
     postgresPassword: postgresAdminPassword
     kintellWebhookSecrets: kintellWebhookSecrets
+    impactInSecrets: {
+      benevityClientSecret: benevityClientSecret
+      gooderaApiKey: gooderaApiKey
+      workdayClientSecret: workdayClientSecret
+    }
   }
 }
 
@@ -155,6 +175,10 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     postgresConnectionStringReference: keyVault.outputs.postgresConnectionStringReference
     kintellWebhookReference: keyVault.outputs.kintellWebhookReference
+    benevityCredentialReference: keyVault.outputs.benevityCredentialReference
+    gooderaCredentialReference: keyVault.outputs.gooderaCredentialReference
+    workdayCredentialReference: keyVault.outputs.workdayCredentialReference
+    impactInPartners: impactInPartners
     webhookQueueName: webhookQueueName
     // One task hub per storage account, and each environment has its own account.
     durableTaskHubName: 'impact'

@@ -14,6 +14,11 @@ param deploymentContainerName string
 param applicationInsightsConnectionString string
 param postgresConnectionStringReference string
 param kintellWebhookReference string
+param benevityCredentialReference string
+param gooderaCredentialReference string
+param workdayCredentialReference string
+@description('Impact-In endpoints and ids; a platform without a base URL is not configured.')
+param impactInPartners object
 param webhookQueueName string
 param durableTaskHubName string
 param serviceBusFullyQualifiedNamespace string
@@ -43,6 +48,36 @@ var appSettings = {
   Webhooks__RetentionHours: '168'
   ServiceBus__FullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
   ServiceBus__Topic: serviceBusTopicName
+  Backfill__ChunkRows: '50000'
+  Backfill__Container: 'backfill'
+  Backfill__MaxRecordBytes: '1048576'
+  Backfill__MaxUploadBytes: '2147483648'
+  Backfill__RetryAttempts: '3'
+  Backfill__RetryFirstIntervalSeconds: '5'
+  Privacy__ApprovalTimeout: '7.00:00:00'
+  Privacy__DownloadLinkLifetime: '01:00:00'
+  Privacy__ExportsContainer: 'privacy-exports'
+  ImpactIn__BackoffBase: '00:05:00'
+  ImpactIn__BackoffFactor: '2'
+  ImpactIn__MaxAttempts: '3'
+  ImpactIn__SchedulerBatchSize: '2000'
+  ImpactIn__RestartPendingAfter: '00:02:00'
+  ImpactIn__HttpTimeout: '00:00:30'
+  ImpactIn__Benevity__BaseUrl: impactInPartners.?benevityBaseUrl ?? ''
+  ImpactIn__Benevity__TokenUrl: impactInPartners.?benevityTokenUrl ?? ''
+  ImpactIn__Benevity__ClientId: impactInPartners.?benevityClientId ?? ''
+  ImpactIn__Benevity__ClientSecret: benevityCredentialReference
+  ImpactIn__Benevity__Scope: impactInPartners.?benevityScope ?? ''
+  ImpactIn__Goodera__BaseUrl: impactInPartners.?gooderaBaseUrl ?? ''
+  ImpactIn__Goodera__ApiKey: gooderaCredentialReference
+  ImpactIn__Goodera__MaxRecordsPerRequest: '100'
+  ImpactIn__Goodera__RequestsPerMinute: '100'
+  ImpactIn__Goodera__RateWindow: '00:01:00'
+  ImpactIn__Workday__BaseUrl: impactInPartners.?workdayBaseUrl ?? ''
+  ImpactIn__Workday__TokenUrl: impactInPartners.?workdayTokenUrl ?? ''
+  ImpactIn__Workday__ClientId: impactInPartners.?workdayClientId ?? ''
+  ImpactIn__Workday__ClientSecret: workdayCredentialReference
+  ImpactIn__Workday__Tenant: impactInPartners.?workdayTenant ?? ''
 }
 // ───────────────────────────────────────────────────────────────────────────────────────────
 

@@ -12,6 +12,9 @@ param postgresPassword string
 @secure()
 @description('Kintell signing secrets, space separated (more than one during a rotation).')
 param kintellWebhookSecrets string
+@secure()
+@description('Impact-In partner credentials: benevityClientSecret, gooderaApiKey, workdayClientSecret (empty = platform not configured).')
+param impactInSecrets object
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -49,8 +52,24 @@ resource kintellSecrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
+// One secret per Impact-In credential; an empty value resolves to an empty setting, which the
+// connector reports as "platform not configured".
+var impactInSecretNames = ['benevityClientSecret', 'gooderaApiKey', 'workdayClientSecret']
+
+resource impactInSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for secretName in impactInSecretNames: {
+  parent: vault
+  name: 'impactin-${toLower(secretName)}'
+  properties: {
+    contentType: 'Impact-In partner credential'
+    value: impactInSecrets[secretName]
+  }
+}]
+
 output name string = vault.name
 // App-setting values, not secrets: the platform resolves them with the app's identity.
 // Versionless URIs, so a rotated secret is picked up without a redeploy.
 output postgresConnectionStringReference string = '@Microsoft.KeyVault(SecretUri=${postgresConnectionString.properties.secretUri})'
 output kintellWebhookReference string = '@Microsoft.KeyVault(SecretUri=${kintellSecrets.properties.secretUri})'
+output benevityCredentialReference string = '@Microsoft.KeyVault(SecretUri=${impactInSecret[0].properties.secretUri})'
+output gooderaCredentialReference string = '@Microsoft.KeyVault(SecretUri=${impactInSecret[1].properties.secretUri})'
+output workdayCredentialReference string = '@Microsoft.KeyVault(SecretUri=${impactInSecret[2].properties.secretUri})'
