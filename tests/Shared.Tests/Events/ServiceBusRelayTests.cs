@@ -43,11 +43,24 @@ public sealed class ServiceBusRelayTests
         await tx.CommitAsync();
     }
 
+    // Transaction ids are cluster-wide: a transaction open in another test's database holds the
+    // relay back for a moment (a delay, never a loss). Wait until every event here is relayable.
+    private static async Task WaitUntilRelayable(NpgsqlDataSource dataSource)
+    {
+        await Poll.UntilAsync(async () =>
+        {
+            await using var conn = await dataSource.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<bool>(
+                "SELECT NOT EXISTS (SELECT 1 FROM impact.events WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot()))");
+        }, TimeSpan.FromSeconds(30), "every event to be older than all running transactions");
+    }
+
     [Fact]
     public async Task EventsArePublishedInOrderWithTheirIdsAndTheCursorMovesOn()
     {
         await using var db = await TestDatabase.CreateAsync();
         await Append(db.DataSource, "kintell.session.completed", 5);
+        await WaitUntilRelayable(db.DataSource);
         var relay = new ServiceBusRelay(db.DataSource);
         var sender = new RecordingSender();
 
@@ -69,6 +82,7 @@ public sealed class ServiceBusRelayTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await Append(db.DataSource, "kintell.rating.created", 2);
+        await WaitUntilRelayable(db.DataSource);
         var relay = new ServiceBusRelay(db.DataSource);
         var sender = new RecordingSender { Fail = true };
 
@@ -94,6 +108,7 @@ public sealed class ServiceBusRelayTests
 
         Assert.Equal(0, await relay.RelayOnceAsync(sender, 10));
         await txA.CommitAsync();
+        await WaitUntilRelayable(db.DataSource);
 
         Assert.Equal(2, await relay.RelayOnceAsync(sender, 10));
         Assert.Equal(["late", "early"], sender.Sent.Select(m => m.Subject));
