@@ -53,12 +53,12 @@ public sealed partial class EventFeed(NpgsqlDataSource dataSource, StreamHub hub
                 }
 
                 connectedBefore = true;
-                retry = FirstRetry;
                 var pendingPoll = FirstPendingPoll;
                 while (true)
                 {
                     rang = false;
                     var pending = await ReadFinalRowsAsync(conn, stoppingToken);
+                    retry = FirstRetry; // back off again only after a read has worked
                     if (rang)
                     {
                         continue;
@@ -114,7 +114,7 @@ public sealed partial class EventFeed(NpgsqlDataSource dataSource, StreamHub hub
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Event feed connection lost; reconnecting in {RetryMs} ms and catching up from the last event read")]
+        [LoggerMessage(1, LogLevel.Warning, "Event feed failed; reconnecting in {RetryMs} ms and catching up from the last event read")]
         public static partial void Disconnected(ILogger logger, Exception exception, double retryMs);
 
         [LoggerMessage(2, LogLevel.Information, "Event feed reconnected; catching up after event {LastEventId}")]
