@@ -32,7 +32,9 @@ public static partial class StreamEndpoints
                 $"The access token has no '{options.CompanyClaim}' claim holding a company id, so there is no company stream to send.");
         var resumeAfter = ResumeId(http.Request);
 
-        await using (var conn = await dataSource.OpenConnectionAsync(ct))
+        // One pooled connection for the checks and the start of the stream, returned before streaming.
+        var conn = await dataSource.OpenConnectionAsync(ct);
+        try
         {
             switch (await EventQueries.StreamingEnabledAsync(conn, companyId, ct))
             {
@@ -43,36 +45,43 @@ public static partial class StreamEndpoints
                     throw new ProblemException(HttpStatusCode.Forbidden, "Streaming is switched off",
                         $"Change notifications are switched off for company {companyId}. An administrator can switch them on again; until then, poll the API instead.");
             }
-        }
 
-        try
-        {
-            await hub.Started.WaitAsync(FeedStartTimeout, ct);
-        }
-        catch (TimeoutException)
-        {
-            throw new ProblemException(HttpStatusCode.ServiceUnavailable, "The event feed is not connected",
-                "This instance cannot reach the event store yet. Try again shortly.")
-            { Headers = new Dictionary<string, string> { ["Retry-After"] = "5" } };
-        }
+            try
+            {
+                await hub.Started.WaitAsync(FeedStartTimeout, ct);
+            }
+            catch (TimeoutException)
+            {
+                throw new ProblemException(HttpStatusCode.ServiceUnavailable, "The event feed is not connected",
+                    "This instance cannot reach the event store yet. Try again shortly.")
+                { Headers = new Dictionary<string, string> { ["Retry-After"] = "5" } };
+            }
 
-        using var subscription = hub.Subscribe(companyId, out var live);
-        var logger = loggers.CreateLogger(typeof(StreamEndpoints));
-        Log.Connected(logger, companyId, resumeAfter);
-        try
-        {
-            await StreamAsync(http, subscription, live, resumeAfter, dataSource, options, time, ct);
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException && ct.IsCancellationRequested)
-        {
-            // The client went away: the subscription is removed on the way out.
-        }
+            using var subscription = hub.Subscribe(companyId, out var live);
+            var logger = loggers.CreateLogger(typeof(StreamEndpoints));
+            Log.Connected(logger, companyId, resumeAfter);
+            try
+            {
+                var sentUpTo = await StartAsync(http, conn, subscription, live, resumeAfter, options, time, ct);
+                await conn.DisposeAsync();
+                await PumpAsync(http.Response, subscription, sentUpTo, options.Heartbeat, ct);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException && ct.IsCancellationRequested)
+            {
+                // The client went away: the subscription is removed on the way out.
+            }
 
-        Log.Disconnected(logger, companyId);
+            Log.Disconnected(logger, companyId);
+        }
+        finally
+        {
+            await conn.DisposeAsync(); // a second dispose is a no-op
+        }
     }
 
-    private static async Task StreamAsync(HttpContext http, ClientSubscription subscription, EventPosition live, long? resumeAfter,
-        NpgsqlDataSource dataSource, StreamOptions options, TimeProvider time, CancellationToken ct)
+    /// <summary>Writes the headers, the retry hint and whatever comes before the live position; returns what has been sent.</summary>
+    private static async Task<EventPosition> StartAsync(HttpContext http, NpgsqlConnection conn, ClientSubscription subscription,
+        EventPosition live, long? resumeAfter, StreamOptions options, TimeProvider time, CancellationToken ct)
     {
         var response = http.Response;
         response.ContentType = "text/event-stream; charset=utf-8";
@@ -82,34 +91,31 @@ public static partial class StreamEndpoints
 
         // Everything up to `live` comes from the table, everything after it through the buffer.
         var sentUpTo = live;
-        await using (var conn = await dataSource.OpenConnectionAsync(ct))
+        if (resumeAfter is not { } after)
         {
-            if (resumeAfter is not { } after)
+            await response.Body.WriteAsync(SseFrames.Hello(options.RetryMilliseconds, await EventQueries.AnchorAsync(conn, live, ct)), ct);
+        }
+        else
+        {
+            await response.Body.WriteAsync(SseFrames.Hello(options.RetryMilliseconds, anchorId: null), ct);
+            var point = await EventQueries.ResumePointAsync(conn, after, time.GetUtcNow() - options.ReplayWindow, ct);
+            if (point is not { InWindow: true } resume)
             {
-                await response.Body.WriteAsync(SseFrames.Hello(options.RetryMilliseconds, await EventQueries.AnchorAsync(conn, live, ct)), ct);
+                await response.Body.WriteAsync(SseFrames.Reset(after, await EventQueries.AnchorAsync(conn, live, ct), options.ReplayWindow), ct);
+            }
+            else if (resume.Position < live)
+            {
+                await CatchUpAsync(response, conn, subscription, resume.Position, live, ct);
             }
             else
             {
-                await response.Body.WriteAsync(SseFrames.Hello(options.RetryMilliseconds, anchorId: null), ct);
-                var point = await EventQueries.ResumePointAsync(conn, after, time.GetUtcNow() - options.ReplayWindow, ct);
-                if (point is not { InWindow: true } resume)
-                {
-                    await response.Body.WriteAsync(SseFrames.Reset(after, await EventQueries.AnchorAsync(conn, live, ct), options.ReplayWindow), ct);
-                }
-                else if (resume.Position < live)
-                {
-                    await CatchUpAsync(response, conn, subscription, resume.Position, live, ct);
-                }
-                else
-                {
-                    // Resuming from a point this instance has not published yet (another instance was ahead).
-                    sentUpTo = resume.Position;
-                }
+                // Resuming from a point this instance has not published yet (another instance was ahead).
+                sentUpTo = resume.Position;
             }
         }
 
         await response.Body.FlushAsync(ct);
-        await PumpAsync(response, subscription, sentUpTo, options.Heartbeat, ct);
+        return sentUpTo;
     }
 
     private static async Task CatchUpAsync(HttpResponse response, NpgsqlConnection conn, ClientSubscription subscription,
