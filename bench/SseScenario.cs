@@ -92,6 +92,7 @@ public sealed class SseScenario : IScenario
 
         stop.Cancel();
         await Task.WhenAll(readers.Select(r => r.ContinueWith(_ => { }, TaskScheduler.Default)));
+        var load = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
         var limits = OpenFilesLimit(Environment.ProcessId);
         var hostLimits = OpenFilesLimit(host.Id);
         host.Kill(entireProcessTree: true);
@@ -123,6 +124,9 @@ public sealed class SseScenario : IScenario
         report.AppendLine($"SSE p50 is {Stats.F(p50Ratio, 1)}× the bare NOTIFY round trip. Events written: {sse.Written}; " +
             $"expected receipts {sse.Written * HotConnections}, got {sse.Latencies.Count}; " +
             $"host counters: sent {statsEnd.GetProperty("eventsSent").GetInt64()}, dropped {statsEnd.GetProperty("eventsDropped").GetInt64()}.");
+        report.AppendLine();
+        report.AppendLine($"Machine load average at the end (1/5/15 min): {string.Join(" / ", load)} on {Environment.ProcessorCount} cores — " +
+            "other builds and tests shared the machine, which shows in the tails of both rows.");
         report.AppendLine();
         report.AppendLine("The host runs as a separate process (`dotnet src/Stream.Host/bin/<config>/net10.0/Impact.Stream.Host.dll`, " +
             "server GC as shipped, log level Warning); the clients and the writer run in the bench process on the same 2-core machine, " +
