@@ -129,4 +129,36 @@ public sealed class StreamDeliveryTests
         Assert.True(kills >= 2, $"the LISTEN connection was killed {kills} time(s)");
         Assert.Equal(written, received.Select(e => e.EventId).ToList());
     }
+
+    [Fact]
+    public async Task TwentyClientsShareOneListenConnection()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var host = await TestStreamHost.StartAsync(db);
+        var companies = new[] { await EventWriter.CompanyAsync(db), await EventWriter.CompanyAsync(db) };
+        var clients = new List<SseClient>();
+        for (var i = 0; i < 20; i++)
+        {
+            clients.Add(await host.ConnectAsync(companies[i % 2]));
+        }
+
+        await EventWriter.AppendAsync(db, companies[0], 1);
+        await EventWriter.AppendAsync(db, companies[1], 2);
+        foreach (var client in clients)
+        {
+            await client.NextEventAsync();
+        }
+
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        var feeds = await conn.ExecuteScalarAsync<int>(
+            "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'impact-stream-feed'");
+        var hostBackends = await conn.ExecuteScalarAsync<int>(
+            "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        Assert.Equal(1, feeds);
+        Assert.True(hostBackends < clients.Count, $"{hostBackends} database sessions for {clients.Count} clients");
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+    }
 }
