@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Impact.StreamHost.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Impact.TestSupport;
 
 namespace Impact.StreamHost.Tests;
@@ -15,19 +14,15 @@ public sealed class SlowClientTests
     public async Task AClientThatStopsReadingDoesNotDelayAFastOneAndIsToldAboutTheGap()
     {
         await using var db = await TestDatabase.CreateAsync();
-        // Small socket and response buffers on both ends, so a client that stops reading backs up
-        // after a few kilobytes instead of the megabytes the kernel would otherwise buffer.
-        await using var host = await TestStreamHost.StartAsync(db, configure: builder =>
+        await using var host = await TestStreamHost.StartAsync(db, configure: builder => builder.WebHost.ConfigureKestrel(k =>
         {
-            builder.WebHost.ConfigureKestrel(k => k.Limits.MaxResponseBufferSize = 8192);
-            builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = endpoint =>
-            {
-                var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
-                socket.SendBufferSize = 8192; // accepted sockets inherit it
-                return socket;
-            });
-        });
+            // Kestrel cuts a client that reads nothing for ~5 s (minimum data rate); on a loaded
+            // machine the writes below can take that long, and this test is about the buffer.
+            k.Limits.MinResponseDataRate = null;
+        }));
         var company = await EventWriter.CompanyAsync(db);
+        // A tiny receive window for the slow client; the server's kernel still buffers up to 4 MB
+        // (tcp_wmem), so the events below add up to more than that.
         using var slowHttp = new HttpClient(new SocketsHttpHandler
         {
             ConnectCallback = async (context, ct) =>
@@ -41,11 +36,20 @@ public sealed class SlowClientTests
         await using var fast = await host.ConnectAsync(company);
 
         const int total = 600;
-        var padding = new string('x', 2048);
-        var fastReading = fast.EventsAsync(total, TimeSpan.FromSeconds(60));
-        var written = await EventWriter.AppendManyAsync(db, company, total, padding);
-        // The fast client gets everything while the slow one has not read a byte.
+        var padding = new string('x', 16 * 1024);
+        long lastWritten = -1;
+        var fastReading = ReadUntilAsync(fast, () => Volatile.Read(ref lastWritten));
+        var written = new List<long>();
+        for (var i = 0; i < total; i++)
+        {
+            written.Add(await EventWriter.AppendAsync(db, company, i, padding));
+            await Task.Delay(2); // about 150 events/s: a steady stream, not one burst
+        }
+
+        Volatile.Write(ref lastWritten, written[^1]);
+        // The fast client gets everything, with no gap, while the slow one has not read a byte.
         var fastReceived = await fastReading;
+        Assert.DoesNotContain(fastReceived, e => e.Event == "gap");
         Assert.Equal(written, fastReceived.Select(e => e.EventId).ToList());
 
         var slowEvents = new List<long>();
@@ -115,6 +119,26 @@ public sealed class SlowClientTests
 
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    /// <summary>Reads until the event with id <paramref name="last"/> (known once the writes are done) has arrived.</summary>
+    private static async Task<List<SseMessage>> ReadUntilAsync(SseClient client, Func<long> last)
+    {
+        var received = new List<SseMessage>();
+        while (true)
+        {
+            // Heartbeats (every second here) wake the loop too, so the last id may become known late.
+            var message = await client.NextMessageAsync(TimeSpan.FromSeconds(30));
+            if (message.IsEvent)
+            {
+                received.Add(message);
+            }
+
+            if (received.LastOrDefault(m => m.Event != "gap") is { } newest && newest.EventId == last())
+            {
+                return received;
+            }
+        }
     }
 
     private static int ConnectionsOf(JsonElement stats, Guid company) =>

@@ -94,10 +94,13 @@ public sealed partial class EventFeed(NpgsqlDataSource dataSource, StreamHub hub
         // Read the horizon first: rows of transactions below it are all visible to the reads that follow.
         var finalBelow = await EventQueries.FinalBelowAsync(conn, ct);
         var position = hub.Published;
+        // A backlog goes out in pages smaller than a client's buffer, so clients that keep up can
+        // drain between pages: one big page would overflow every buffer at once.
+        var pageSize = Math.Clamp(options.Value.ClientBufferSize / 2, 1, EventQueries.PageSize);
         List<EventRow> page;
         do
         {
-            page = await EventQueries.FinalPageAsync(conn, position, finalBelow, ct);
+            page = await EventQueries.FinalPageAsync(conn, position, finalBelow, pageSize, ct);
             if (page.Count == 0)
             {
                 break;
@@ -107,7 +110,7 @@ public sealed partial class EventFeed(NpgsqlDataSource dataSource, StreamHub hub
             position = page[^1].Position;
             hub.Publish(events, position);
         }
-        while (page.Count == EventQueries.PageSize);
+        while (page.Count == pageSize);
 
         return await EventQueries.AnyPendingAsync(conn, finalBelow, ct);
     }

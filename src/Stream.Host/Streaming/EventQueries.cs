@@ -20,7 +20,7 @@ public static class EventQueries
     }
 
     /// <summary>All companies' rows after <paramref name="after"/> whose transactions are final, in stream order.</summary>
-    public static async Task<List<EventRow>> FinalPageAsync(NpgsqlConnection conn, EventPosition after, ulong finalBelow, CancellationToken ct) =>
+    public static async Task<List<EventRow>> FinalPageAsync(NpgsqlConnection conn, EventPosition after, ulong finalBelow, int limit, CancellationToken ct) =>
         (await conn.QueryAsync<EventRow>(new CommandDefinition(
             """
             SELECT id AS Id, tx_id::text AS Tx, event_id AS EventId, company_id AS CompanyId, type AS Type,
@@ -28,9 +28,9 @@ public static class EventQueries
             FROM impact.events
             WHERE (tx_id, id) > (@afterTx::xid8, @afterId) AND tx_id < @finalBelow::xid8
             ORDER BY tx_id, id
-            LIMIT @PageSize
+            LIMIT @limit
             """,
-            new { afterTx = after.TxText, afterId = after.Id, finalBelow = finalBelow.ToString(System.Globalization.CultureInfo.InvariantCulture), PageSize },
+            new { afterTx = after.TxText, afterId = after.Id, finalBelow = finalBelow.ToString(System.Globalization.CultureInfo.InvariantCulture), limit },
             cancellationToken: ct))).AsList();
 
     /// <summary>Committed rows that are not final yet (an older transaction is still open): read again soon.</summary>
