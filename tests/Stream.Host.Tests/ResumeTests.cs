@@ -61,6 +61,7 @@ public sealed class ResumeTests
         }
 
         await using var host = await TestStreamHost.StartAsync(db);
+        await host.CaughtUpAsync(db, newer);
         await using var client = await host.ConnectAsync(company, lastEventId: old);
         var reset = await client.NextEventAsync();
         var fresh = await EventWriter.AppendAsync(db, company, 3);

@@ -53,8 +53,9 @@ public sealed class StreamDeliveryTests
     {
         await using var db = await TestDatabase.CreateAsync();
         var company = await EventWriter.CompanyAsync(db);
-        await EventWriter.AppendManyAsync(db, company, 5);
+        var old = await EventWriter.AppendManyAsync(db, company, 5);
         await using var host = await TestStreamHost.StartAsync(db);
+        await host.CaughtUpAsync(db, old[^1]);
 
         await using var client = await host.ConnectAsync(company);
         var hello = await client.NextMessageAsync();
@@ -62,6 +63,7 @@ public sealed class StreamDeliveryTests
         var first = await client.NextEventAsync();
 
         Assert.Equal(500, hello.Retry);
+        Assert.Equal(old[^1], hello.EventId); // where a reconnect would resume
         Assert.Equal(fresh, first.EventId);
         Assert.Equal(99, first.Json.GetProperty("data").GetProperty("sequence").GetInt32());
     }

@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using Dapper;
+using Impact.StreamHost.Streaming;
 using Impact.StreamHost.Security;
 using Impact.TestSupport;
 using Microsoft.AspNetCore.Builder;
@@ -88,6 +91,25 @@ public sealed class TestStreamHost : IAsyncDisposable
 
     public Task<SseClient> ConnectAsync(Guid companyId, long? lastEventId = null, bool viaQuery = false, HttpClient? http = null) =>
         SseClient.ConnectAsync(http ?? Http, companyId, TokenFor(companyId), lastEventId, viaQuery);
+
+    /// <summary>
+    /// Waits until the feed has passed event <paramref name="eventId"/>. Events written before the host
+    /// started are "new" to it while any older transaction in the cluster (another test's) was still
+    /// open at start-up, so tests about old events wait for this first.
+    /// </summary>
+    public async Task CaughtUpAsync(TestDatabase db, long eventId)
+    {
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        var tx = await conn.ExecuteScalarAsync<string>("SELECT tx_id::text FROM impact.events WHERE id = @eventId", new { eventId });
+        var position = new EventPosition(ulong.Parse(tx!, CultureInfo.InvariantCulture), eventId);
+        var hub = App.Services.GetRequiredService<StreamHub>();
+        await hub.Started.WaitAsync(TimeSpan.FromSeconds(20));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (hub.Published < position && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
