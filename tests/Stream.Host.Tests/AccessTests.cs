@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Dapper;
 using Impact.StreamHost.Security;
 using Impact.StreamHost.Tests.Support;
 using Impact.TestSupport;
@@ -66,6 +67,35 @@ public sealed class AccessTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("Streaming is switched off", problem.GetProperty("title").GetString());
         Assert.Contains($"switched off for company {company}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SwitchingStreamingOffEndsTheOpenStreamsOfThatCompanyOnly()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var host = await TestStreamHost.StartAsync(db);
+        var off = await EventWriter.CompanyAsync(db);
+        var on = await EventWriter.CompanyAsync(db);
+        await using var closing = await host.ConnectAsync(off);
+        await using var staying = await host.ConnectAsync(on);
+
+        await using (var conn = await db.DataSource.OpenConnectionAsync())
+        {
+            await conn.ExecuteAsync("UPDATE impact.companies SET streaming_enabled = false WHERE id = @off", new { off });
+        }
+
+        // The stream ends (heartbeat interval is 1 s here); heartbeats before that are fine.
+        await Assert.ThrowsAsync<EndOfStreamException>(async () =>
+        {
+            while (true)
+            {
+                await closing.NextMessageAsync(TimeSpan.FromSeconds(10));
+            }
+        });
+        var id = await EventWriter.AppendAsync(db, on, 1);
+        Assert.Equal(id, (await staying.NextEventAsync()).EventId);
+        using var again = await host.Http.GetAsync($"/v1/stream/updates?access_token={TestStreamHost.TokenFor(off)}");
+        Assert.Equal(HttpStatusCode.Forbidden, again.StatusCode);
     }
 
     [Fact]

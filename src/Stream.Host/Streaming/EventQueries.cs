@@ -90,6 +90,17 @@ public static class EventQueries
             "SELECT streaming_enabled FROM impact.companies WHERE id = @companyId",
             new { companyId }, cancellationToken: ct));
 
+    /// <summary>Those of <paramref name="companyIds"/> whose streaming has been switched off (or that no longer exist).</summary>
+    public static async Task<List<Guid>> SwitchedOffAsync(NpgsqlConnection conn, IReadOnlyList<Guid> companyIds, CancellationToken ct) =>
+        (await conn.QueryAsync<Guid>(new CommandDefinition(
+            """
+            SELECT requested.id
+            FROM unnest(@companyIds) AS requested(id)
+            LEFT JOIN impact.companies c ON c.id = requested.id
+            WHERE c.streaming_enabled IS NOT TRUE
+            """,
+            new { companyIds = companyIds.ToArray() }, cancellationToken: ct))).AsList();
+
     /// <summary>
     /// Deletes one batch of events older than <paramref name="cutoff"/>, always keeping the newest
     /// event (a quiet system still has a resume point). Returns the number deleted.

@@ -107,6 +107,34 @@ public sealed class StreamHub(IOptions<StreamOptions> options)
         }
     }
 
+    /// <summary>The companies that have at least one client connected here.</summary>
+    public IReadOnlyList<Guid> ConnectedCompanies()
+    {
+        lock (gate)
+        {
+            return [.. clients.Keys];
+        }
+    }
+
+    /// <summary>Ends every stream of the company (its clients' responses complete); returns how many.</summary>
+    public int Close(Guid companyId)
+    {
+        lock (gate)
+        {
+            if (!clients.Remove(companyId, out var list))
+            {
+                return 0;
+            }
+
+            foreach (var client in list)
+            {
+                client.Complete();
+            }
+
+            return list.Count;
+        }
+    }
+
     internal void CountSent() => Interlocked.Increment(ref eventsSent);
 
     internal void CountDropped() => Interlocked.Increment(ref eventsDropped);
@@ -164,6 +192,9 @@ public sealed class ClientSubscription : IDisposable
     public long TakeDropped() => Interlocked.Exchange(ref dropped, 0);
 
     public void CountSent() => hub.CountSent();
+
+    /// <summary>No more events: the client's stream ends once it has sent what is buffered.</summary>
+    internal void Complete() => buffer.Writer.TryComplete();
 
     public void Dispose()
     {

@@ -12,6 +12,7 @@ public static class StreamingRegistration
             .ValidateOnStart();
         builder.Services.AddSingleton<StreamHub>();
         builder.Services.AddHostedService<EventFeed>();
+        builder.Services.AddHostedService<StreamingSwitch>();
         builder.Services.AddSingleton<EventRetention>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventRetention>());
         builder.Services.AddHealthChecks().AddCheck<EventFeedHealthCheck>("event-feed", HealthStatus.Unhealthy);

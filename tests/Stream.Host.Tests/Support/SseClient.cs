@@ -129,10 +129,10 @@ public sealed class SseClient : IAsyncDisposable
         return events;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         reader.Dispose();
         response.Dispose();
-        await Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 }
