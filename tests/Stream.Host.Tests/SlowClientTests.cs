@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Impact.StreamHost.Tests.Support;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Impact.TestSupport;
 
@@ -14,15 +15,28 @@ public sealed class SlowClientTests
     public async Task AClientThatStopsReadingDoesNotDelayAFastOneAndIsToldAboutTheGap()
     {
         await using var db = await TestDatabase.CreateAsync();
-        await using var host = await TestStreamHost.StartAsync(db, configure: builder => builder.WebHost.ConfigureKestrel(k =>
-        {
-            // Kestrel cuts a client that reads nothing for ~5 s (minimum data rate); on a loaded
-            // machine the writes below can take that long, and this test is about the buffer.
-            k.Limits.MinResponseDataRate = null;
-        }));
+        // Small socket and response buffers, so a client that stops reading backs up after a few
+        // kilobytes instead of the megabytes the kernel would otherwise buffer. A buffer of 300
+        // events (instead of 100) gives the fast client slack on a loaded test machine.
+        await using var host = await TestStreamHost.StartAsync(db, new Dictionary<string, string?> { ["Stream:ClientBufferSize"] = "300" },
+            builder =>
+            {
+                builder.WebHost.ConfigureKestrel(k =>
+                {
+                    k.Limits.MaxResponseBufferSize = 8192;
+                    // Kestrel cuts a client that reads nothing for ~5 s (minimum data rate); the
+                    // writes below can take that long, and this test is about the buffer.
+                    k.Limits.MinResponseDataRate = null;
+                });
+                builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = endpoint =>
+                {
+                    var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                    socket.SendBufferSize = 8192; // accepted sockets inherit it
+                    return socket;
+                });
+            });
         var company = await EventWriter.CompanyAsync(db);
-        // A tiny receive window for the slow client; the server's kernel still buffers up to 4 MB
-        // (tcp_wmem), so the events below add up to more than that.
+        // A tiny receive window for the slow client too.
         using var slowHttp = new HttpClient(new SocketsHttpHandler
         {
             ConnectCallback = async (context, ct) =>
@@ -36,7 +50,7 @@ public sealed class SlowClientTests
         await using var fast = await host.ConnectAsync(company);
 
         const int total = 600;
-        var padding = new string('x', 16 * 1024);
+        var padding = new string('x', 2048);
         long lastWritten = -1;
         var fastReading = ReadUntilAsync(fast, () => Volatile.Read(ref lastWritten));
         var written = new List<long>();
