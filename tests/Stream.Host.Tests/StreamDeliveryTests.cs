@@ -19,6 +19,9 @@ public sealed class StreamDeliveryTests
 
         // Several writers per company at once, as parallel queue triggers would write them.
         const int writersPerCompany = 4, eventsPerWriter = 50;
+        const int expected = writersPerCompany * eventsPerWriter;
+        var readingA = clientA.EventsAsync(expected, TimeSpan.FromSeconds(60));
+        var readingB = clientB.EventsAsync(expected, TimeSpan.FromSeconds(60));
         var writes = new[] { a, b }.SelectMany(company => Enumerable.Range(0, writersPerCompany).Select(w => Task.Run(async () =>
         {
             for (var i = 0; i < eventsPerWriter; i++)
@@ -27,9 +30,8 @@ public sealed class StreamDeliveryTests
             }
         })));
         await Task.WhenAll(writes);
-        const int expected = writersPerCompany * eventsPerWriter;
-        var receivedA = await clientA.EventsAsync(expected);
-        var receivedB = await clientB.EventsAsync(expected);
+        var receivedA = await readingA;
+        var receivedB = await readingB;
 
         await using var conn = await db.DataSource.OpenConnectionAsync();
         foreach (var (company, received) in new[] { (a, receivedA), (b, receivedB) })
