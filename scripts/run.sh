@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The run command: starts PostgreSQL and Azurite, applies migrations, writes
 # src/Ingest.Functions/local.settings.json from the sample (pointing at the local services)
-# if it is missing, and runs the Functions app with `func start`.
+# if it is missing, starts the SSE host (src/Stream.Host) on http://127.0.0.1:5080 in the
+# background and runs the Functions app with `func start`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -57,6 +58,16 @@ MSG
   fi
 fi
 
+# The SSE host (change notifications) runs next to the Functions app and stops with this script.
+say "starting the SSE host on http://127.0.0.1:5080 (log: .local/stream-host.log)"
+dotnet build src/Stream.Host --nologo -v q >.local/stream-host-build.log 2>&1 \
+  || { cat .local/stream-host-build.log >&2; say "building src/Stream.Host failed"; exit 1; }
+ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:5080 Postgres__ConnectionString="$PG" \
+  dotnet src/Stream.Host/bin/Debug/net10.0/Impact.Stream.Host.dll >.local/stream-host.log 2>&1 &
+stream_host_pid=$!
+trap 'kill "$stream_host_pid" 2>/dev/null || true' EXIT
+
 say "starting the Functions app on http://localhost:7071 (Ctrl+C to stop)"
 cd src/Ingest.Functions
-exec "$func_bin" start --csharp
+# Not exec: the EXIT trap above must still run to stop the SSE host.
+"$func_bin" start --csharp

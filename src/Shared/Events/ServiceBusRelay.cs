@@ -6,7 +6,7 @@ using Npgsql;
 namespace Impact.Shared.Events;
 
 /// <summary>
-/// Publishes new rows of <c>impact.events</c> to the Service Bus topic, in id order, at least once:
+/// Publishes new rows of <c>impact.events</c> to the Service Bus topic, in commit-safe order, at least once:
 /// the cursor moves only after the topic accepted the batch, and each message's id is the event's
 /// id, so the topic's duplicate detection drops a batch sent twice.
 /// </summary>
@@ -21,23 +21,24 @@ public sealed class ServiceBusRelay(NpgsqlDataSource dataSource)
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // The row lock makes concurrent relays (several app instances) take turns instead of sending twice.
-        var last = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+        var (lastTx, lastId) = await conn.QuerySingleAsync<(string, long)>(new CommandDefinition(
             """
             INSERT INTO impact.event_cursors (name) VALUES (@name) ON CONFLICT (name) DO NOTHING;
-            SELECT last_event_id FROM impact.event_cursors WHERE name = @name FOR UPDATE;
+            SELECT last_tx_id::text, last_event_id FROM impact.event_cursors WHERE name = @name FOR UPDATE;
             """,
             new { name = CursorName }, tx, cancellationToken: ct));
 
-        var events = (await conn.QueryAsync<(long Id, Guid EventId, string Type, Guid? CompanyId, string? CorrelationId, DateTime OccurredAt, string Data)>(
+        // (tx_id, id) order over finished transactions only: see 0002_event_relay.sql.
+        var events = (await conn.QueryAsync<(long Id, string TxId, Guid EventId, string Type, Guid? CompanyId, string? CorrelationId, DateTime OccurredAt, string Data)>(
             new CommandDefinition(
                 """
-                SELECT id, event_id, type, company_id, correlation_id, occurred_at, data::text
+                SELECT id, tx_id::text, event_id, type, company_id, correlation_id, occurred_at, data::text
                 FROM impact.events
-                WHERE id > @last AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-                ORDER BY id
+                WHERE (tx_id, id) > (@lastTx::xid8, @lastId) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+                ORDER BY tx_id, id
                 LIMIT @batchSize
                 """,
-                new { last, batchSize }, tx, cancellationToken: ct))).ToList();
+                new { lastTx, lastId, batchSize }, tx, cancellationToken: ct))).ToList();
         if (events.Count == 0)
         {
             return 0;
@@ -66,8 +67,8 @@ public sealed class ServiceBusRelay(NpgsqlDataSource dataSource)
 
         await sender.SendMessagesAsync(messages, ct);
         await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE impact.event_cursors SET last_event_id = @id, updated_at = now() WHERE name = @name",
-            new { id = events[^1].Id, name = CursorName }, tx, cancellationToken: ct));
+            "UPDATE impact.event_cursors SET last_tx_id = @tx::xid8, last_event_id = @id, updated_at = now() WHERE name = @name",
+            new { tx = events[^1].TxId, id = events[^1].Id, name = CursorName }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         return events.Count;
     }

@@ -113,4 +113,29 @@ public sealed class ServiceBusRelayTests
         Assert.Equal(2, await relay.RelayOnceAsync(sender, 10));
         Assert.Equal(["late", "early"], sender.Sent.Select(m => m.Subject));
     }
+
+    [Fact]
+    public async Task AnEventOfAnOlderTransactionThatCommitsFirstDoesNotHideAYoungerOnesLowerId()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var relay = new ServiceBusRelay(db.DataSource);
+        var sender = new RecordingSender();
+
+        // B gets its transaction id first; A inserts first (lower event id) but commits last.
+        await using var b = await db.DataSource.OpenConnectionAsync();
+        await using var txB = await b.BeginTransactionAsync();
+        await b.ExecuteAsync("SELECT pg_current_xact_id()", transaction: txB);
+        await using var a = await db.DataSource.OpenConnectionAsync();
+        await using var txA = await a.BeginTransactionAsync();
+        await EventLog.AppendAsync(a, txA, "from-a", null, new { });
+        await EventLog.AppendAsync(b, txB, "from-b", null, new { });
+        await txB.CommitAsync();
+        await Poll.UntilAsync(async () => await relay.RelayOnceAsync(sender, 10) > 0, TimeSpan.FromSeconds(30), "B's event to be relayed");
+
+        await txA.CommitAsync();
+        await WaitUntilRelayable(db.DataSource);
+        await relay.RelayOnceAsync(sender, 10);
+
+        Assert.Equal(["from-b", "from-a"], sender.Sent.Select(m => m.Subject));
+    }
 }

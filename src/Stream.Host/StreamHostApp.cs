@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Impact.Shared;
+using Impact.StreamHost.Security;
+using Impact.StreamHost.Streaming;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+namespace Impact.StreamHost;
+
+/// <summary>Builds the SSE host; <c>Program.cs</c>, the tests and the benchmark all start it this way.</summary>
+public static class StreamHostApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings*.json sit next to the binary, wherever the process is started from.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        // The hosting layer logs each request's URL with its query, which may carry ?access_token=.
+        // Keep it below Information whatever the configuration says, so a token never reaches a log.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        configure?.Invoke(builder);
+
+        builder.AddShared();
+        builder.AddStreamAuthentication();
+        builder.AddStreaming();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
+        app.MapStreamEndpoints();
+        return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), e.Value.Description }),
+        }, JsonDefaults.Web));
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Text.Json;
+using Dapper;
+using Impact.StreamHost.Security;
+using Impact.StreamHost.Streaming;
+using Impact.StreamHost.Tests.Support;
+using Impact.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Impact.StreamHost.Tests;
+
+public sealed class HostTests
+{
+    [Fact]
+    public async Task TheStreamStartsWithARetryHintAndSendsHeartbeatCommentsWhenIdle()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var host = await TestStreamHost.StartAsync(db);
+        var company = await EventWriter.CompanyAsync(db);
+
+        await using var client = await host.ConnectAsync(company);
+        var hello = await client.NextMessageAsync();
+        var heartbeat = await client.NextMessageAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("text/event-stream", client.Response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(500, hello.Retry);
+        Assert.Equal("heartbeat", heartbeat.Comment);
+        Assert.False(heartbeat.IsEvent);
+    }
+
+    [Fact]
+    public async Task HealthIsHealthyWhileTheFeedListens()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var host = await TestStreamHost.StartAsync(db);
+        await host.App.Services.GetRequiredService<StreamHub>().Started.WaitAsync(TimeSpan.FromSeconds(10));
+
+        using var response = await host.Http.GetAsync("/health");
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", body.GetProperty("status").GetString());
+        Assert.Equal("Healthy", body.GetProperty("checks").GetProperty("event-feed").GetProperty("status").GetString());
+    }
+
+    [Theory]
+    [InlineData("Stream:ClientBufferSize", "0", "ClientBufferSize")]
+    [InlineData("Stream:HeartbeatSeconds", "60", "HeartbeatSeconds")]
+    [InlineData("Stream:CompanyClaim", "", "CompanyClaim")]
+    [InlineData("Jwt:SigningKey", "short", "Jwt:SigningKey")]
+    [InlineData("Jwt:Authority", "http://not-https.example", "Jwt:Authority")]
+    public async Task InvalidSettingsStopTheHostAtStartUp(string key, string value, string message)
+    {
+        await using var app = TestStreamHost.Build("Host=127.0.0.1;Database=unused", new Dictionary<string, string?> { [key] = value });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ThePurgeDeletesEventsOlderThanTheReplayWindowButKeepsTheNewest()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var company = await EventWriter.CompanyAsync(db);
+        var ids = await EventWriter.AppendManyAsync(db, company, 4);
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        // Two old ones, one recent, and the newest also old (it stays as a resume anchor).
+        await conn.ExecuteAsync("UPDATE impact.events SET occurred_at = now() - interval '30 hours' WHERE id = ANY(@old)",
+            new { old = new[] { ids[0], ids[1], ids[3] } });
+        await using var host = await TestStreamHost.StartAsync(db);
+
+        await host.App.Services.GetRequiredService<EventRetention>().PurgeAsync(CancellationToken.None);
+
+        var left = (await conn.QueryAsync<long>("SELECT id FROM impact.events ORDER BY id")).ToList();
+        Assert.Equal([ids[2], ids[3]], left);
+    }
+
+    [Fact]
+    public void TheTokenCommandMintsATokenTheHostAccepts()
+    {
+        var company = Guid.NewGuid();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Jwt:SigningKey"] = TestStreamHost.SigningKey,
+            ["Jwt:Issuer"] = TestStreamHost.Issuer,
+            ["Jwt:Audience"] = TestStreamHost.Audience,
+        }).Build();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = LocalTokens.RunCommand(["--company", company.ToString()], configuration, output, error);
+        var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(output.ToString().Trim());
+
+        Assert.Equal(0, exit);
+        Assert.Equal(company.ToString(), token.GetClaim("company_id").Value);
+        Assert.Equal(TestStreamHost.Issuer, token.Issuer);
+        Assert.Equal(2, LocalTokens.RunCommand([], configuration, output, error));
+    }
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Impact.StreamHost.Tests.Support;
+
+/// <summary>One message of a text/event-stream: an event, an id-only frame, or a comment (heartbeat).</summary>
+public sealed record SseMessage(string? Event, string? Id, string? Data, int? Retry, string? Comment)
+{
+    public long EventId => long.Parse(Id!, CultureInfo.InvariantCulture);
+
+    public JsonElement Json => JsonDocument.Parse(Data!).RootElement;
+
+    public bool IsEvent => Data is not null;
+}
+
+/// <summary>Reads an SSE response the way a browser's EventSource parses it.</summary>
+public sealed class SseClient : IAsyncDisposable
+{
+    private readonly HttpResponseMessage response;
+    private readonly StreamReader reader;
+
+    private SseClient(HttpResponseMessage response, Stream body)
+    {
+        this.response = response;
+        reader = new StreamReader(body, Encoding.UTF8);
+    }
+
+    public HttpResponseMessage Response => response;
+
+    public static async Task<SseClient> ConnectAsync(HttpClient http, Guid companyId, string token, long? lastEventId = null, bool viaQuery = false)
+    {
+        var path = "/v1/stream/updates";
+        var request = new HttpRequestMessage(HttpMethod.Get, viaQuery
+            ? $"{path}?access_token={Uri.EscapeDataString(token)}" + (lastEventId is { } q ? $"&lastEventId={q}" : "")
+            : path);
+        if (!viaQuery)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            if (lastEventId is { } id)
+            {
+                request.Headers.Add("Last-Event-ID", id.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            throw new InvalidOperationException($"stream for {companyId} refused: {(int)response.StatusCode} {body}");
+        }
+
+        return new SseClient(response, await response.Content.ReadAsStreamAsync());
+    }
+
+    /// <summary>The next message of any kind.</summary>
+    public async Task<SseMessage> NextMessageAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        string? ev = null, id = null, comment = null;
+        int? retry = null;
+        StringBuilder? data = null;
+        var any = false;
+        while (true)
+        {
+            var line = await reader.ReadLineAsync(cts.Token) ?? throw new EndOfStreamException("the server closed the stream");
+            if (line.Length == 0)
+            {
+                if (any)
+                {
+                    return new SseMessage(ev, id, data?.ToString(), retry, comment);
+                }
+
+                continue;
+            }
+
+            any = true;
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var field = colon < 0 ? line : line[..colon];
+            var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
+            switch (field)
+            {
+                case "":
+                    comment = value;
+                    break;
+                case "event":
+                    ev = value;
+                    break;
+                case "id":
+                    id = value;
+                    break;
+                case "retry":
+                    retry = int.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "data":
+                    data = data is null ? new StringBuilder(value) : data.Append('\n').Append(value);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The next message that carries data (skips heartbeats and id-only frames).</summary>
+    public async Task<SseMessage> NextEventAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            var message = await NextMessageAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+            if (message.IsEvent)
+            {
+                return message;
+            }
+        }
+    }
+
+    public async Task<List<SseMessage>> EventsAsync(int count, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var events = new List<SseMessage>(count);
+        while (events.Count < count)
+        {
+            var left = deadline - DateTime.UtcNow;
+            events.Add(await NextEventAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1)));
+        }
+
+        return events;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        reader.Dispose();
+        response.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
