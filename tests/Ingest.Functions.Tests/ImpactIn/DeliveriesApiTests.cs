@@ -1,7 +1,7 @@
-using Impact.Orchestrations.Tests.ImpactIn.Support;
 using Impact.Shared.ImpactIn;
 using Impact.TestSupport;
 using Impact.TestSupport.ImpactIn;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Impact.Ingest.Tests.ImpactIn;
 
@@ -12,26 +12,28 @@ public sealed class DeliveriesApiTests
     [Fact]
     public async Task ReplayingAFailedDeliverySendsTheSamePayloadWithTheSameKeyAndRecordsNewAttempts()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
         var api = new ImpactInApi(host);
-        host.Partner.Answer(new ScriptedAnswer(422, """{"error":"programId unknown"}"""));
-        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        partner.Answer(new ScriptedAnswer(422, """{"error":"programId unknown"}"""));
+        var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
         var delivery = await host.RunNowAsync(company, Platforms.Benevity);
-        await host.WaitAsync(delivery.InstanceId);
+        await host.WaitForSuccessAsync(delivery.InstanceId);
         // Data changes after the first send must not change what a replay sends.
-        await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
-        await ImpactData.ScalarAsync<int>(host.DataSource, "UPDATE impact.kintell_sessions SET duration_minutes = 500 RETURNING 1");
+        await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
+        await ImpactData.ScalarAsync<int>(db.DataSource, "UPDATE impact.kintell_sessions SET duration_minutes = 500 RETURNING 1");
 
         var replay = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/impact-in/deliveries/{delivery.Id}/replay", contentType: null),
             r => api.Deliveries.ImpactInReplayDelivery(r, delivery.Id, host.Client));
-        await host.WaitAsync(replay.Json.GetProperty("instanceId").GetString()!);
+        await host.WaitForSuccessAsync(replay.Json.GetProperty("instanceId").GetString()!);
         var again = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/impact-in/deliveries/{delivery.Id}/replay", contentType: null),
             r => api.Deliveries.ImpactInReplayDelivery(r, delivery.Id, host.Client));
         var detail = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/deliveries/{delivery.Id}"),
             r => api.Deliveries.ImpactInGetDelivery(r, delivery.Id));
 
         Assert.Equal(202, replay.Status);
-        var requests = host.Partner.Requests;
+        var requests = partner.Requests;
         Assert.Equal(2, requests.Count);
         Assert.Equal(requests[0].Body, requests[1].Body);
         Assert.Equal(delivery.IdempotencyKey, requests[0].Header("Idempotency-Key"));
@@ -45,7 +47,7 @@ public sealed class DeliveriesApiTests
             attempts.Select(a => (a.GetProperty("attempt").GetInt32(), a.GetProperty("statusCode").GetInt32(), a.GetProperty("outcome").GetString())));
         Assert.Equal([delivery.InstanceId, replay.Json.GetProperty("instanceId").GetString()], attempts.Select(a => a.GetProperty("instanceId").GetString()));
         Assert.Contains("programId unknown", attempts[0].GetProperty("responseExcerpt").GetString());
-        Assert.Equal(1, await ImpactData.ScalarAsync<int>(host.DataSource,
+        Assert.Equal(1, await ImpactData.ScalarAsync<int>(db.DataSource,
             "SELECT count(*) FROM impact.audit_log WHERE action = 'impact_in.delivery.replay' AND subject = @id", new { id = delivery.Id.ToString() }));
     }
 
@@ -54,7 +56,9 @@ public sealed class DeliveriesApiTests
     [InlineData(101)]
     public async Task BulkReplayRejectsNoIdsOrMoreThanAHundredWithAClearBadRequest(int count)
     {
-        await using var host = await ImpactInTestHost.StartAsync();
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
         var api = new ImpactInApi(host);
 
         var response = await HttpInvoker.InvokeAsync(
@@ -69,13 +73,15 @@ public sealed class DeliveriesApiTests
     [Fact]
     public async Task BulkReplayQueuesFailedDeliveriesAndSaysWhyOthersWereNot()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
         var api = new ImpactInApi(host);
-        host.Partner.Answer(new ScriptedAnswer(400));
-        var failed = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc), Platforms.Goodera);
-        await host.WaitAsync(failed.InstanceId);
-        var succeeded = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc), Platforms.Goodera);
-        await host.WaitAsync(succeeded.InstanceId);
+        partner.Answer(new ScriptedAnswer(400));
+        var failed = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc), Platforms.Goodera);
+        await host.WaitForSuccessAsync(failed.InstanceId);
+        var succeeded = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc), Platforms.Goodera);
+        await host.WaitForSuccessAsync(succeeded.InstanceId);
         var missing = Guid.NewGuid();
 
         var response = await HttpInvoker.InvokeAsync(
@@ -89,27 +95,29 @@ public sealed class DeliveriesApiTests
         Assert.Equal("queued", results[failed.Id]);
         Assert.Equal("not_failed", results[succeeded.Id]);
         Assert.Equal("not_found", results[missing]);
-        await host.WaitAsync(response.Json.GetProperty("results")[0].GetProperty("instanceId").GetString()!);
-        Assert.Equal(3, host.Partner.Requests.Count);
+        await host.WaitForSuccessAsync(response.Json.GetProperty("results")[0].GetProperty("instanceId").GetString()!);
+        Assert.Equal(3, partner.Requests.Count);
     }
 
     [Fact]
     public async Task RetryAllFailedReplaysEveryFailedDeliveryAndStatsShowTheOutcome()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
         var api = new ImpactInApi(host);
-        host.Partner.Answer(new ScriptedAnswer(403), new ScriptedAnswer(403));
-        var one = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc), Platforms.Benevity);
-        await host.WaitAsync(one.InstanceId);
-        var two = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc), Platforms.Benevity);
-        await host.WaitAsync(two.InstanceId);
+        partner.Answer(new ScriptedAnswer(403), new ScriptedAnswer(403));
+        var one = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc), Platforms.Benevity);
+        await host.WaitForSuccessAsync(one.InstanceId);
+        var two = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc), Platforms.Benevity);
+        await host.WaitForSuccessAsync(two.InstanceId);
 
         var before = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/stats"), api.Deliveries.ImpactInStats);
         var retry = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", "/v1/impact-in/deliveries/retry-all-failed", contentType: null),
             r => api.Deliveries.ImpactInRetryAllFailed(r, host.Client));
         foreach (var d in retry.Json.GetProperty("deliveries").EnumerateArray())
         {
-            await host.WaitAsync(d.GetProperty("instanceId").GetString()!);
+            await host.WaitForSuccessAsync(d.GetProperty("instanceId").GetString()!);
         }
 
         var after = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/stats"), api.Deliveries.ImpactInStats);
@@ -130,14 +138,16 @@ public sealed class DeliveriesApiTests
     [Fact]
     public async Task TheDeliveriesListFiltersAndPagesAndRefusesALimitAbove100()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
         var api = new ImpactInApi(host);
-        var store = host.Get<DeliveryStore>();
-        var schedules = host.Get<ScheduleStore>();
+        var store = host.Services.GetRequiredService<DeliveryStore>();
+        var schedules = host.Services.GetRequiredService<ScheduleStore>();
         var companies = new List<Guid>();
         for (var i = 0; i < 3; i++)
         {
-            var company = await ImpactData.CompanyAsync(host.DataSource, $"Company {i}");
+            var company = await ImpactData.CompanyAsync(db.DataSource, $"Company {i}");
             companies.Add(company);
             foreach (var platform in new[] { Platforms.Benevity, Platforms.Goodera })
             {

@@ -1,4 +1,3 @@
-using Impact.Orchestrations.Tests.ImpactIn.Support;
 using Impact.TestSupport;
 using Impact.TestSupport.ImpactIn;
 using Microsoft.Extensions.Time.Testing;
@@ -12,9 +11,11 @@ public sealed class ScheduleApiTests
     [Fact]
     public async Task CreatingAMonthlyScheduleReturns201WithTheNextRunAtLocalMidnightOnTheFirst()
     {
-        await using var host = await ImpactInTestHost.StartAsync(time: new FakeTimeProvider(MidMarch));
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner, time: new FakeTimeProvider(MidMarch));
         var api = new ImpactInApi(host);
-        var company = await ImpactData.CompanyAsync(host.DataSource);
+        var company = await ImpactData.CompanyAsync(db.DataSource);
 
         var created = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "benevity", schedule = "monthly", timeZone = "Europe/Oslo" }),
@@ -41,8 +42,10 @@ public sealed class ScheduleApiTests
     [InlineData("every month", "has 2 field(s)")]
     public async Task ABadCronExpressionIsA400ThatSaysWhatIsWrong(string schedule, string expected)
     {
-        await using var host = await ImpactInTestHost.StartAsync();
-        var company = await ImpactData.CompanyAsync(host.DataSource);
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        var company = await ImpactData.CompanyAsync(db.DataSource);
 
         var response = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "goodera", schedule, timeZone = "UTC" }),
@@ -57,8 +60,10 @@ public sealed class ScheduleApiTests
     [Fact]
     public async Task AnUnknownTimeZoneAndPlatformAreA400NamingEachField()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
-        var company = await ImpactData.CompanyAsync(host.DataSource);
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        var company = await ImpactData.CompanyAsync(db.DataSource);
 
         var response = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "salesforce", schedule = "quarterly", timeZone = "Mars/Olympus" }),
@@ -73,9 +78,11 @@ public sealed class ScheduleApiTests
     [Fact]
     public async Task AnUnknownCompanyIs404AndASecondScheduleForTheSamePlatformIs409()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
         var api = new ImpactInApi(host);
-        var company = await ImpactData.CompanyAsync(host.DataSource);
+        var company = await ImpactData.CompanyAsync(db.DataSource);
         var stranger = Guid.NewGuid();
 
         var unknown = await HttpInvoker.InvokeAsync(
@@ -98,9 +105,11 @@ public sealed class ScheduleApiTests
     [Fact]
     public async Task PatchingTheScheduleMovesTheNextRunAndDeletingItRemovesIt()
     {
-        await using var host = await ImpactInTestHost.StartAsync(time: new FakeTimeProvider(MidMarch));
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner, time: new FakeTimeProvider(MidMarch));
         var api = new ImpactInApi(host);
-        var company = await ImpactData.CompanyAsync(host.DataSource);
+        var company = await ImpactData.CompanyAsync(db.DataSource);
         var created = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "benevity", schedule = "monthly", timeZone = "UTC" }),
             api.Schedules.ImpactInCreateSchedule);

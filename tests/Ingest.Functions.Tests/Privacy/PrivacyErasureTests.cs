@@ -3,6 +3,7 @@ using Dapper;
 using Impact.Shared.Http;
 using Impact.Shared.Privacy;
 using Impact.TestSupport;
+using Impact.TestSupport.Durable;
 using Npgsql;
 
 namespace Impact.Ingest.Tests.Privacy;
@@ -20,7 +21,7 @@ public sealed class PrivacyErasureTests
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
-        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        await using var host = await PrivacyDurable.StartAsync(db, Settings());
         var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
 
         var approval = await DecideAsync(host, requestId, "approve", new { approvedBy = " Alice@Platform " });
@@ -39,15 +40,15 @@ public sealed class PrivacyErasureTests
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource);
-        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        await using var host = await PrivacyDurable.StartAsync(db, Settings());
         await using var conn = await db.DataSource.OpenConnectionAsync();
 
         // An export made earlier, whose ZIP must go too.
         var export = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/privacy/exports", new { userId = data.SubjectId }),
-            r => host.Functions.StartPrivacyExport(r, host.Client));
+            r => host.Functions().StartPrivacyExport(r, host.Client));
         var exportId = export.Json.GetProperty("id").GetGuid();
-        await host.WaitForCompletionAsync(exportId);
+        await host.WaitForRequestAsync(exportId);
         var exportLocation = await conn.ExecuteScalarAsync<string>(
             "SELECT result_location FROM impact.privacy_requests WHERE id = @exportId", new { exportId });
         var exportBlob = BlobAt(exportLocation!);
@@ -59,7 +60,7 @@ public sealed class PrivacyErasureTests
         var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
         var approval = await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
         Assert.Equal(202, approval.Status);
-        Assert.Equal("completed", await host.WaitForCompletionAsync(requestId));
+        Assert.Equal("completed", await host.WaitForRequestAsync(requestId));
 
         // No row in any table of the schema mentions the person's id or e-mail — a scan of every column,
         // not only those the privacy map knows.
@@ -120,14 +121,14 @@ public sealed class PrivacyErasureTests
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 2);
-        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        await using var host = await PrivacyDurable.StartAsync(db, Settings());
         var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
         await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
-        await host.WaitForCompletionAsync(requestId);
+        await host.WaitForRequestAsync(requestId);
         await using var conn = await db.DataSource.OpenConnectionAsync();
         var before = await SnapshotAsync(conn);
 
-        var erasure = new PrivacyErasure(db.DataSource, PrivacyDurableHost.Blobs, TimeProvider.System);
+        var erasure = new PrivacyErasure(db.DataSource, TestStorage.Blobs(), TimeProvider.System);
         var again = await erasure.RunAsync(requestId);
 
         Assert.Equal("completed", again.Status);
@@ -136,7 +137,7 @@ public sealed class PrivacyErasureTests
         // A new erasure request for the erased person finds nobody.
         var second = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId = data.SubjectId, requestedBy = "alice@platform" }),
-            r => host.Functions.StartPrivacyDeletion(r, host.Client));
+            r => host.Functions().StartPrivacyDeletion(r, host.Client));
         Assert.Equal(404, second.Status);
     }
 
@@ -145,11 +146,11 @@ public sealed class PrivacyErasureTests
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
-        await using var host = await PrivacyDurableHost.StartAsync(db, Settings(approvalTimeout: "00:00:01"));
+        await using var host = await PrivacyDurable.StartAsync(db, Settings(approvalTimeout: "00:00:01"));
 
         var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
 
-        Assert.Equal("expired", await host.WaitForCompletionAsync(requestId));
+        Assert.Equal("expired", await host.WaitForRequestAsync(requestId));
         var status = await PrivacyExportTests.GetAsync(host, requestId);
         Assert.Equal("expired", status.GetProperty("status").GetString());
         var late = await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
@@ -165,13 +166,13 @@ public sealed class PrivacyErasureTests
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
-        await using var host = await PrivacyDurableHost.StartAsync(db, Settings(approvalTimeout: "00:00:02"));
+        await using var host = await PrivacyDurable.StartAsync(db, Settings(approvalTimeout: "00:00:02"));
         var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
 
         // The approval commits, but the process dies before raising the event.
         await PrivacyRequests.ApproveAsync(db.DataSource, requestId, "bob@platform");
 
-        Assert.Equal("completed", await host.WaitForCompletionAsync(requestId));
+        Assert.Equal("completed", await host.WaitForRequestAsync(requestId));
         await using var conn = await db.DataSource.OpenConnectionAsync();
         Assert.Empty(await TablesMentioningAsync(conn, data.SubjectEmail));
         Assert.DoesNotContain("expired", await conn.QueryAsync<string>(
@@ -183,18 +184,18 @@ public sealed class PrivacyErasureTests
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
-        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        await using var host = await PrivacyDurable.StartAsync(db, Settings());
         var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
 
         var duplicate = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId = data.SubjectId, requestedBy = "carol@platform" }),
-            r => host.Functions.StartPrivacyDeletion(r, host.Client));
+            r => host.Functions().StartPrivacyDeletion(r, host.Client));
         var rejected = await DecideAsync(host, requestId, "reject", new { rejectedBy = "bob@platform" });
 
         Assert.Equal(409, duplicate.Status);
         Assert.Contains(requestId.ToString(), duplicate.Json.GetProperty("detail").GetString() ?? "", StringComparison.Ordinal);
         Assert.Equal(200, rejected.Status);
-        Assert.Equal("rejected", await host.WaitForCompletionAsync(requestId));
+        Assert.Equal("rejected", await host.WaitForRequestAsync(requestId));
         Assert.Equal("rejected", (await PrivacyExportTests.GetAsync(host, requestId)).GetProperty("status").GetString());
         await using var conn = await db.DataSource.OpenConnectionAsync();
         Assert.NotEmpty(await TablesMentioningAsync(conn, data.SubjectEmail));
@@ -205,15 +206,15 @@ public sealed class PrivacyErasureTests
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
-        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        await using var host = await PrivacyDurable.StartAsync(db, Settings());
 
         var noRequester = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId = data.SubjectId }),
-            r => host.Functions.StartPrivacyDeletion(r, host.Client));
+            r => host.Functions().StartPrivacyDeletion(r, host.Client));
         var unknown = await DecideAsync(host, Guid.NewGuid(), "approve", new { approvedBy = "bob@platform" });
         var notAnId = await HttpInvoker.InvokeAsync(
             HttpInvoker.Request("GET", "/v1/privacy/requests/abc", contentType: null),
-            r => host.Functions.GetPrivacyRequest(r, "abc"));
+            r => host.Functions().GetPrivacyRequest(r, "abc"));
 
         Assert.Equal(400, noRequester.Status);
         Assert.True(noRequester.Json.GetProperty("errors").TryGetProperty("requestedBy", out _));
@@ -222,25 +223,25 @@ public sealed class PrivacyErasureTests
         Assert.Equal(ApiResults.ProblemContentType, notAnId.ContentType);
     }
 
-    private static async Task<Guid> RequestDeletionAsync(PrivacyDurableHost host, Guid userId, string requestedBy)
+    private static async Task<Guid> RequestDeletionAsync(DurableTestHost host, Guid userId, string requestedBy)
     {
         var response = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId, requestedBy }),
-            r => host.Functions.StartPrivacyDeletion(r, host.Client));
+            r => host.Functions().StartPrivacyDeletion(r, host.Client));
         Assert.Equal(202, response.Status);
         Assert.Equal("awaiting_approval", response.Json.GetProperty("status").GetString());
         return response.Json.GetProperty("id").GetGuid();
     }
 
-    private static Task<TestResponse> DecideAsync(PrivacyDurableHost host, Guid requestId, string verb, object body) =>
+    private static Task<TestResponse> DecideAsync(DurableTestHost host, Guid requestId, string verb, object body) =>
         HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", $"/v1/privacy/deletions/{requestId}/{verb}", body),
             r => verb == "approve"
-                ? host.Functions.ApprovePrivacyDeletion(r, requestId.ToString(), host.Client)
-                : host.Functions.RejectPrivacyDeletion(r, requestId.ToString(), host.Client));
+                ? host.Functions().ApprovePrivacyDeletion(r, requestId.ToString(), host.Client)
+                : host.Functions().RejectPrivacyDeletion(r, requestId.ToString(), host.Client));
 
     private static Azure.Storage.Blobs.BlobClient BlobAt(string location) =>
-        PrivacyDurableHost.Blobs.GetBlobContainerClient(location[..location.IndexOf('/', StringComparison.Ordinal)])
+        TestStorage.Blobs().GetBlobContainerClient(location[..location.IndexOf('/', StringComparison.Ordinal)])
             .GetBlobClient(location[(location.IndexOf('/', StringComparison.Ordinal) + 1)..]);
 
     /// <summary>Tables of schema impact with a row whose text (every column, as JSON) contains <paramref name="needle"/>.</summary>

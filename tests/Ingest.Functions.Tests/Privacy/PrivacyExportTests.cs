@@ -6,6 +6,7 @@ using System.Text.Json;
 using Dapper;
 using Impact.Shared.Http;
 using Impact.TestSupport;
+using Impact.TestSupport.Durable;
 
 namespace Impact.Ingest.Tests.Privacy;
 
@@ -22,11 +23,11 @@ public sealed class PrivacyExportTests
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource);
-        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        await using var host = await PrivacyDurable.StartAsync(db, Settings());
 
         var started = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/privacy/exports", new { userId = data.SubjectId, requestedBy = "dpo@platform" }),
-            r => host.Functions.StartPrivacyExport(r, host.Client));
+            r => host.Functions().StartPrivacyExport(r, host.Client));
         Assert.Equal(202, started.Status);
         var requestId = started.Json.GetProperty("id").GetGuid();
         Assert.Equal($"http://localhost:7071/v1/privacy/requests/{requestId}", started.Headers.Location.ToString());
@@ -35,7 +36,7 @@ public sealed class PrivacyExportTests
             started.Json.GetProperty("requestedAt").GetDateTime().AddMonths(1),
             started.Json.GetProperty("dueAt").GetDateTime());
 
-        await host.WaitForCompletionAsync(requestId);
+        await host.WaitForRequestAsync(requestId);
         var status = await GetAsync(host, requestId);
         Assert.Equal("completed", status.GetProperty("status").GetString());
         Assert.Equal(100, status.GetProperty("progress").GetInt32());
@@ -107,12 +108,12 @@ public sealed class PrivacyExportTests
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
-        await using var host = await PrivacyDurableHost.StartAsync(db, Settings(linkLifetime: "00:00:02"));
+        await using var host = await PrivacyDurable.StartAsync(db, Settings(linkLifetime: "00:00:02"));
         var started = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/privacy/exports", new { userId = data.SubjectId }),
-            r => host.Functions.StartPrivacyExport(r, host.Client));
+            r => host.Functions().StartPrivacyExport(r, host.Client));
         var requestId = started.Json.GetProperty("id").GetGuid();
-        await host.WaitForCompletionAsync(requestId);
+        await host.WaitForRequestAsync(requestId);
 
         var status = await GetAsync(host, requestId);
         var url = status.GetProperty("downloadUrl").GetString();
@@ -137,17 +138,17 @@ public sealed class PrivacyExportTests
     public async Task ExportOfAnUnknownPersonIsNotFoundAndAMissingUserIdIsABadRequest()
     {
         await using var db = await TestDatabase.CreateAsync();
-        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        await using var host = await PrivacyDurable.StartAsync(db, Settings());
 
         var unknown = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/privacy/exports", new { userId = Guid.NewGuid() }),
-            r => host.Functions.StartPrivacyExport(r, host.Client));
+            r => host.Functions().StartPrivacyExport(r, host.Client));
         var missing = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/privacy/exports", new { requestedBy = "dpo" }),
-            r => host.Functions.StartPrivacyExport(r, host.Client));
+            r => host.Functions().StartPrivacyExport(r, host.Client));
         var notJson = await HttpInvoker.InvokeAsync(
             HttpInvoker.Request("POST", "/v1/privacy/exports", Encoding.UTF8.GetBytes("{userId:")),
-            r => host.Functions.StartPrivacyExport(r, host.Client));
+            r => host.Functions().StartPrivacyExport(r, host.Client));
 
         Assert.Equal(404, unknown.Status);
         Assert.Equal(ApiResults.ProblemContentType, unknown.ContentType);
@@ -164,7 +165,7 @@ public sealed class PrivacyExportTests
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
-        await using var host = await PrivacyDurableHost.StartAsync(db, Settings());
+        await using var host = await PrivacyDurable.StartAsync(db, Settings());
         var requestId = Guid.NewGuid();
         await Impact.Shared.Privacy.PrivacyRequests.CreateAsync(db.DataSource, requestId, data.SubjectId, "export", "pending", "dpo", DateTimeOffset.UtcNow);
         await using (var conn = await db.DataSource.OpenConnectionAsync())
@@ -183,18 +184,18 @@ public sealed class PrivacyExportTests
             nameof(Impact.Orchestrations.Privacy.PrivacyExportOrchestrator), requestId,
             new Microsoft.DurableTask.StartOrchestrationOptions(InstanceId: requestId.ToString()));
 
-        Assert.Equal("failed", await host.WaitForCompletionAsync(requestId));
+        Assert.Equal("failed", await host.WaitForRequestAsync(requestId));
         var status = await GetAsync(host, requestId);
         Assert.Equal("failed", status.GetProperty("status").GetString());
         Assert.Contains("no longer names a person", status.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.False(status.TryGetProperty("downloadUrl", out _));
     }
 
-    internal static async Task<JsonElement> GetAsync(PrivacyDurableHost host, Guid requestId)
+    internal static async Task<JsonElement> GetAsync(DurableTestHost host, Guid requestId)
     {
         var response = await HttpInvoker.InvokeAsync(
             HttpInvoker.Request("GET", $"/v1/privacy/requests/{requestId}", contentType: null),
-            r => host.Functions.GetPrivacyRequest(r, requestId.ToString()));
+            r => host.Functions().GetPrivacyRequest(r, requestId.ToString()));
         Assert.Equal(200, response.Status);
         return response.Json;
     }

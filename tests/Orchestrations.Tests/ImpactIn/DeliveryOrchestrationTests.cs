@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Impact.Orchestrations.Tests.ImpactIn.Support;
+using Impact.TestSupport;
 using Impact.TestSupport.ImpactIn;
 using Impact.Shared.ImpactIn;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Impact.Orchestrations.Tests.ImpactIn;
 
@@ -14,14 +15,16 @@ public sealed class DeliveryOrchestrationTests
     [Fact]
     public async Task BenevityDeliverySucceedsOnTheFirstAttemptWithTokenKeyAndRealMetrics()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
-        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
 
         var delivery = await host.RunNowAsync(company, Platforms.Benevity);
-        var result = await host.WaitAsync(delivery.InstanceId);
+        var result = await host.WaitForSuccessAsync(delivery.InstanceId);
 
         Assert.Equal("Completed", result.RuntimeStatus.ToString());
-        var request = Assert.Single(host.Partner.Requests);
+        var request = Assert.Single(partner.Requests);
         Assert.Equal("/benevity/api/v1/impact-reports", request.Path);
         Assert.Equal("Bearer token-1", request.Header("Authorization"));
         Assert.Equal(delivery.IdempotencyKey, request.Header("Idempotency-Key"));
@@ -35,12 +38,12 @@ public sealed class DeliveryOrchestrationTests
         Assert.Equal(2m, metrics["program_participation"]);    // two volunteers
         Assert.Equal(0.75m, metrics["outcome_score"]);         // ratings 5 and 3 → (1 + 0.5) / 2
 
-        var attempts = await ImpactData.QueryAsync<(int StatusCode, string Outcome)>(host.DataSource,
+        var attempts = await ImpactData.QueryAsync<(int StatusCode, string Outcome)>(db.DataSource,
             "SELECT status_code, outcome FROM impact.impact_delivery_attempts WHERE delivery_id = @id", new { id = delivery.Id });
         Assert.Equal([(200, "succeeded")], attempts);
-        Assert.Equal("succeeded", await ImpactData.ScalarAsync<string>(host.DataSource,
+        Assert.Equal("succeeded", await ImpactData.ScalarAsync<string>(db.DataSource,
             "SELECT status FROM impact.impact_deliveries WHERE id = @id", new { id = delivery.Id }));
-        Assert.Equal(1, await ImpactData.ScalarAsync<int>(host.DataSource,
+        Assert.Equal(1, await ImpactData.ScalarAsync<int>(db.DataSource,
             "SELECT count(*) FROM impact.events WHERE type = 'impact.delivery.succeeded' AND company_id = @company AND correlation_id = @id",
             new { company, id = delivery.Id.ToString() }));
     }
@@ -48,26 +51,28 @@ public sealed class DeliveryOrchestrationTests
     [Fact]
     public async Task TwoServerErrorsThenSuccessWaitAtLeastTheBackoffAndRecordThreeAttemptsUnderOneIdempotencyKey()
     {
-        await using var host = await ImpactInTestHost.StartAsync(new Dictionary<string, string?>
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner, new Dictionary<string, string?>
         {
             ["ImpactIn:BackoffBase"] = "00:00:01",
             ["ImpactIn:BackoffFactor"] = "2",
             ["ImpactIn:MaxAttempts"] = "3",
         });
-        host.Partner.Answer(new ScriptedAnswer(503, """{"error":"maintenance"}"""), new ScriptedAnswer(500, "oops"), new ScriptedAnswer(200));
-        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        partner.Answer(new ScriptedAnswer(503, """{"error":"maintenance"}"""), new ScriptedAnswer(500, "oops"), new ScriptedAnswer(200));
+        var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
 
         var delivery = await host.RunNowAsync(company, Platforms.Benevity);
-        await host.WaitAsync(delivery.InstanceId);
+        await host.WaitForSuccessAsync(delivery.InstanceId);
 
-        var requests = host.Partner.Requests;
+        var requests = partner.Requests;
         Assert.Equal(3, requests.Count);
         Assert.True(requests[1].ReceivedAt - requests[0].ReceivedAt >= TimeSpan.FromSeconds(1), "second attempt came before the 1 s backoff");
         Assert.True(requests[2].ReceivedAt - requests[1].ReceivedAt >= TimeSpan.FromSeconds(2), "third attempt came before the 2 s backoff");
         Assert.All(requests, r => Assert.Equal(delivery.IdempotencyKey, r.Header("Idempotency-Key")));
         Assert.All(requests, r => Assert.Equal(requests[0].Body, r.Body));
 
-        var attempts = await ImpactData.QueryAsync<(int Attempt, int StatusCode, string Outcome, string? Error, string? ResponseExcerpt)>(host.DataSource,
+        var attempts = await ImpactData.QueryAsync<(int Attempt, int StatusCode, string Outcome, string? Error, string? ResponseExcerpt)>(db.DataSource,
             "SELECT attempt, status_code, outcome, error, response_excerpt FROM impact.impact_delivery_attempts WHERE delivery_id = @id ORDER BY attempt",
             new { id = delivery.Id });
         Assert.Equal([1, 2, 3], attempts.Select(a => a.Attempt));
@@ -75,27 +80,29 @@ public sealed class DeliveryOrchestrationTests
         Assert.Equal(["retryable", "retryable", "succeeded"], attempts.Select(a => a.Outcome));
         Assert.Contains("503", attempts[0].Error);
         Assert.Equal("""{"error":"maintenance"}""", attempts[0].ResponseExcerpt);
-        Assert.Equal((3, "succeeded"), await AttemptsAndStatus(host, delivery.Id));
+        Assert.Equal((3, "succeeded"), await AttemptsAndStatus(db, delivery.Id));
     }
 
     [Fact]
     public async Task BadRequestIsFinalAndNotRetried()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
-        host.Partner.Answer(new ScriptedAnswer(400, """{"error":"unknown projectId"}"""));
-        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        partner.Answer(new ScriptedAnswer(400, """{"error":"unknown projectId"}"""));
+        var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
 
         var delivery = await host.RunNowAsync(company, Platforms.Goodera);
-        await host.WaitAsync(delivery.InstanceId);
+        await host.WaitForSuccessAsync(delivery.InstanceId);
 
-        var request = Assert.Single(host.Partner.Requests);
+        var request = Assert.Single(partner.Requests);
         Assert.Equal(FakePartner.ApiKey, request.Header("X-API-Key"));
-        var attempt = Assert.Single(await ImpactData.QueryAsync<(int StatusCode, string Outcome, string ResponseExcerpt)>(host.DataSource,
+        var attempt = Assert.Single(await ImpactData.QueryAsync<(int StatusCode, string Outcome, string ResponseExcerpt)>(db.DataSource,
             "SELECT status_code, outcome, response_excerpt FROM impact.impact_delivery_attempts WHERE delivery_id = @id", new { id = delivery.Id }));
         Assert.Equal((400, "final"), (attempt.StatusCode, attempt.Outcome));
         Assert.Contains("unknown projectId", attempt.ResponseExcerpt);
-        Assert.Equal((1, "failed"), await AttemptsAndStatus(host, delivery.Id));
-        var failed = await ImpactData.ScalarAsync<string>(host.DataSource,
+        Assert.Equal((1, "failed"), await AttemptsAndStatus(db, delivery.Id));
+        var failed = await ImpactData.ScalarAsync<string>(db.DataSource,
             "SELECT data::text FROM impact.events WHERE type = 'impact.delivery.failed' AND correlation_id = @id", new { id = delivery.Id.ToString() });
         Assert.Contains("400", JsonDocument.Parse(failed).RootElement.GetProperty("error").GetString());
     }
@@ -103,53 +110,59 @@ public sealed class DeliveryOrchestrationTests
     [Fact]
     public async Task TooManyRequestsWithRetryAfterWaitsAtLeastThatLong()
     {
-        await using var host = await ImpactInTestHost.StartAsync(new Dictionary<string, string?> { ["ImpactIn:BackoffBase"] = "00:00:00.100" });
-        host.Partner.Answer(new ScriptedAnswer(429, "slow down", new Dictionary<string, string> { ["Retry-After"] = "2" }), new ScriptedAnswer(200));
-        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner, new Dictionary<string, string?> { ["ImpactIn:BackoffBase"] = "00:00:00.100" });
+        partner.Answer(new ScriptedAnswer(429, "slow down", new Dictionary<string, string> { ["Retry-After"] = "2" }), new ScriptedAnswer(200));
+        var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
 
         var delivery = await host.RunNowAsync(company, Platforms.Benevity);
-        await host.WaitAsync(delivery.InstanceId);
+        await host.WaitForSuccessAsync(delivery.InstanceId);
 
-        var requests = host.Partner.Requests;
+        var requests = partner.Requests;
         Assert.Equal(2, requests.Count);
         Assert.True(requests[1].ReceivedAt - requests[0].ReceivedAt >= TimeSpan.FromSeconds(2), "retried before Retry-After: 2 had passed");
-        Assert.Equal((2, "succeeded"), await AttemptsAndStatus(host, delivery.Id));
+        Assert.Equal((2, "succeeded"), await AttemptsAndStatus(db, delivery.Id));
     }
 
     [Fact]
     public async Task RetryableFailuresUntilTheLastAttemptFailTheDeliveryWithAnEvent()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
-        host.Partner.Answer(new ScriptedAnswer(503), new ScriptedAnswer(408), new ScriptedAnswer(502));
-        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        partner.Answer(new ScriptedAnswer(503), new ScriptedAnswer(408), new ScriptedAnswer(502));
+        var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
 
         var delivery = await host.RunNowAsync(company, Platforms.Benevity);
-        await host.WaitAsync(delivery.InstanceId);
+        await host.WaitForSuccessAsync(delivery.InstanceId);
 
-        Assert.Equal(3, host.Partner.Requests.Count);
-        Assert.Equal((3, "failed"), await AttemptsAndStatus(host, delivery.Id));
-        Assert.Equal(1, await ImpactData.ScalarAsync<int>(host.DataSource,
+        Assert.Equal(3, partner.Requests.Count);
+        Assert.Equal((3, "failed"), await AttemptsAndStatus(db, delivery.Id));
+        Assert.Equal(1, await ImpactData.ScalarAsync<int>(db.DataSource,
             "SELECT count(*) FROM impact.events WHERE type = 'impact.delivery.failed' AND correlation_id = @id", new { id = delivery.Id.ToString() }));
-        Assert.Equal("failed", await ImpactData.ScalarAsync<string>(host.DataSource,
+        Assert.Equal("failed", await ImpactData.ScalarAsync<string>(db.DataSource,
             "SELECT last_status FROM impact.scheduled_deliveries WHERE company_id = @company", new { company }));
     }
 
     [Fact]
     public async Task OAuthTokenIsFetchedOnceAndReusedAcrossAttemptsAndDeliveries()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
-        host.Partner.Answer(new ScriptedAnswer(503), new ScriptedAnswer(200), new ScriptedAnswer(200));
-        var first = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
-        var second = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        partner.Answer(new ScriptedAnswer(503), new ScriptedAnswer(200), new ScriptedAnswer(200));
+        var first = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
+        var second = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
 
         var one = await host.RunNowAsync(first, Platforms.Workday);
-        await host.WaitAsync(one.InstanceId);
+        await host.WaitForSuccessAsync(one.InstanceId);
         var two = await host.RunNowAsync(second, Platforms.Workday);
-        await host.WaitAsync(two.InstanceId);
+        await host.WaitForSuccessAsync(two.InstanceId);
 
-        Assert.Equal(1, host.Partner.TokenRequests);
-        Assert.Equal(3, host.Partner.Requests.Count);
-        Assert.All(host.Partner.Requests, r =>
+        Assert.Equal(1, partner.TokenRequests);
+        Assert.Equal(3, partner.Requests.Count);
+        Assert.All(partner.Requests, r =>
         {
             Assert.Equal("/workday/api/v1/volunteer-activities", r.Path);
             Assert.Equal("Bearer token-1", r.Header("Authorization"));
@@ -160,40 +173,44 @@ public sealed class DeliveryOrchestrationTests
     [Fact]
     public async Task GooderaSendsImpactDimensionsInBatchesOfAtMostTheConfiguredSize()
     {
-        await using var host = await ImpactInTestHost.StartAsync(new Dictionary<string, string?> { ["ImpactIn:Goodera:MaxRecordsPerRequest"] = "2" });
-        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner, new Dictionary<string, string?> { ["ImpactIn:Goodera:MaxRecordsPerRequest"] = "2" });
+        var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
 
         var delivery = await host.RunNowAsync(company, Platforms.Goodera);
-        await host.WaitAsync(delivery.InstanceId);
+        await host.WaitForSuccessAsync(delivery.InstanceId);
 
-        var stored = JsonNode.Parse(await ImpactData.ScalarAsync<string>(host.DataSource,
+        var stored = JsonNode.Parse(await ImpactData.ScalarAsync<string>(db.DataSource,
             "SELECT payload FROM impact.impact_deliveries WHERE id = @id", new { id = delivery.Id }))!;
         var all = stored["impactDimensions"]!.AsArray().Select(d => d!.ToJsonString()).ToList();
         Assert.Equal(7, all.Count); // 4 totals, 2 session types, 1 outcome score
-        var requests = host.Partner.Requests;
+        var requests = partner.Requests;
         Assert.Equal(4, requests.Count);
         Assert.All(requests, r => Assert.True(JsonNode.Parse(r.Body)!["impactDimensions"]!.AsArray().Count <= 2));
         Assert.Equal(all, requests.SelectMany(r => JsonNode.Parse(r.Body)!["impactDimensions"]!.AsArray().Select(d => d!.ToJsonString())));
         Assert.Equal(Enumerable.Range(1, 4).Select(i => $"{delivery.IdempotencyKey}-{i}"), requests.Select(r => r.Header("Idempotency-Key")));
-        Assert.Equal((1, "succeeded"), await AttemptsAndStatus(host, delivery.Id));
+        Assert.Equal((1, "succeeded"), await AttemptsAndStatus(db, delivery.Id));
     }
 
     [Fact]
     public async Task GooderaRequestsArePacedToTheConfiguredRate()
     {
         // 2 requests per 2-second window, 2 records per request: 7 dimensions need 4 requests, so the third waits for the window.
-        await using var host = await ImpactInTestHost.StartAsync(new Dictionary<string, string?>
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner, new Dictionary<string, string?>
         {
             ["ImpactIn:Goodera:MaxRecordsPerRequest"] = "2",
             ["ImpactIn:Goodera:RequestsPerMinute"] = "2",
             ["ImpactIn:Goodera:RateWindow"] = "00:00:02",
         });
-        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
 
         var delivery = await host.RunNowAsync(company, Platforms.Goodera);
-        await host.WaitAsync(delivery.InstanceId);
+        await host.WaitForSuccessAsync(delivery.InstanceId);
 
-        var requests = host.Partner.Requests;
+        var requests = partner.Requests;
         Assert.Equal(4, requests.Count);
         // The sliding window moves in sixths, so a permit comes back after at least 5/6 of the window.
         Assert.True(requests[2].ReceivedAt - requests[0].ReceivedAt >= TimeSpan.FromSeconds(1.6), "more than 2 requests in one window");
@@ -203,56 +220,62 @@ public sealed class DeliveryOrchestrationTests
     [Fact]
     public async Task StartingAFinishedDeliveryAgainOrFromAnInstanceThatDoesNotOwnItSendsNothing()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
-        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
         var delivery = await host.RunNowAsync(company, Platforms.Benevity);
-        await host.WaitAsync(delivery.InstanceId);
-        var starter = host.Get<Impact.Orchestrations.ImpactIn.ImpactInDeliveryStarter>();
+        await host.WaitForSuccessAsync(delivery.InstanceId);
+        var starter = host.Services.GetRequiredService<Impact.Orchestrations.ImpactIn.ImpactInDeliveryStarter>();
 
         var restarted = await starter.StartAsync(host.Client, new DeliveryStart(delivery.Id, delivery.InstanceId));
         // E.g. a stale start arriving after a replay took the delivery over under another instance id.
         var intruder = new DeliveryStart(delivery.Id, delivery.InstanceId + "-other");
         await starter.StartAsync(host.Client, intruder);
-        var intruderResult = await host.WaitAsync(intruder.InstanceId);
+        var intruderResult = await host.WaitForSuccessAsync(intruder.InstanceId);
 
         Assert.False(restarted);
         Assert.Contains("skipped", intruderResult.SerializedOutput);
-        Assert.Single(host.Partner.Requests);
-        Assert.Equal((1, "succeeded"), await AttemptsAndStatus(host, delivery.Id));
+        Assert.Single(partner.Requests);
+        Assert.Equal((1, "succeeded"), await AttemptsAndStatus(db, delivery.Id));
     }
 
     [Fact]
     public async Task ATokenRejectedWith401IsDroppedAndTheNextDeliveryFetchesANewOne()
     {
-        await using var host = await ImpactInTestHost.StartAsync();
-        host.Partner.Answer(new ScriptedAnswer(401, """{"error":"invalid_token"}"""));
-        var first = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc), Platforms.Benevity);
-        await host.WaitAsync(first.InstanceId);
-        var second = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc), Platforms.Benevity);
-        await host.WaitAsync(second.InstanceId);
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        partner.Answer(new ScriptedAnswer(401, """{"error":"invalid_token"}"""));
+        var first = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc), Platforms.Benevity);
+        await host.WaitForSuccessAsync(first.InstanceId);
+        var second = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc), Platforms.Benevity);
+        await host.WaitForSuccessAsync(second.InstanceId);
 
-        Assert.Equal(2, host.Partner.TokenRequests);
-        Assert.Equal(["Bearer token-1", "Bearer token-2"], host.Partner.Requests.Select(r => r.Header("Authorization")));
-        Assert.Equal((1, "failed"), await AttemptsAndStatus(host, first.Id)); // 401 is final, like any 4xx but 408/429
-        Assert.Equal((1, "succeeded"), await AttemptsAndStatus(host, second.Id));
+        Assert.Equal(2, partner.TokenRequests);
+        Assert.Equal(["Bearer token-1", "Bearer token-2"], partner.Requests.Select(r => r.Header("Authorization")));
+        Assert.Equal((1, "failed"), await AttemptsAndStatus(db, first.Id)); // 401 is final, like any 4xx but 408/429
+        Assert.Equal((1, "succeeded"), await AttemptsAndStatus(db, second.Id));
     }
 
     [Fact]
     public async Task APlatformWithoutSettingsFailsItsDeliveryWithAMessageNamingThem()
     {
-        await using var host = await ImpactInTestHost.StartAsync(new Dictionary<string, string?> { ["ImpactIn:Workday:Tenant"] = null });
-        var company = await ImpactData.CompanyWithSessionsAsync(host.DataSource, LastMonth.FromUtc);
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner, new Dictionary<string, string?> { ["ImpactIn:Workday:Tenant"] = null });
+        var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
 
         var delivery = await host.RunNowAsync(company, Platforms.Workday);
-        await host.WaitAsync(delivery.InstanceId);
+        await host.WaitForSuccessAsync(delivery.InstanceId);
 
-        Assert.Empty(host.Partner.Requests);
-        Assert.Equal((1, "failed"), await AttemptsAndStatus(host, delivery.Id));
+        Assert.Empty(partner.Requests);
+        Assert.Equal((1, "failed"), await AttemptsAndStatus(db, delivery.Id));
         Assert.Contains("Workday is not configured: set ImpactIn:Workday:BaseUrl, TokenUrl, ClientId, ClientSecret and Tenant",
-            await ImpactData.ScalarAsync<string>(host.DataSource, "SELECT last_error FROM impact.impact_deliveries WHERE id = @id", new { id = delivery.Id }));
+            await ImpactData.ScalarAsync<string>(db.DataSource, "SELECT last_error FROM impact.impact_deliveries WHERE id = @id", new { id = delivery.Id }));
     }
 
-    private static async Task<(int Attempts, string Status)> AttemptsAndStatus(ImpactInTestHost host, Guid id) =>
-        (await ImpactData.QueryAsync<(int, string)>(host.DataSource,
+    private static async Task<(int Attempts, string Status)> AttemptsAndStatus(TestDatabase db, Guid id) =>
+        (await ImpactData.QueryAsync<(int, string)>(db.DataSource,
             "SELECT attempt_count, status FROM impact.impact_deliveries WHERE id = @id", new { id })).Single();
 }

@@ -133,6 +133,18 @@ public sealed class DurableTestHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Like <see cref="WaitForCompletionAsync"/>, but throws <see cref="InvalidOperationException"/>
+    /// (with the failure details) unless the instance ended <c>Completed</c>.
+    /// </summary>
+    public async Task<OrchestrationMetadata> WaitForSuccessAsync(string instanceId, TimeSpan? timeout = null)
+    {
+        var state = await WaitForCompletionAsync(instanceId, timeout);
+        return state.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+            ? state
+            : throw new InvalidOperationException($"Orchestration {instanceId} ended {state.RuntimeStatus}: {state.FailureDetails}");
+    }
+
     /// <summary>Stops the worker and the in-memory backend.</summary>
     public ValueTask DisposeAsync() => host.DisposeAsync();
 }
