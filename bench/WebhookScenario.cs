@@ -192,7 +192,7 @@ public sealed class WebhookScenario : IScenario
         await host.StopAsync();
 
         return $"""
-            ## Webhook path in process, {Callers} concurrent callers, {measured:N0} requests each
+            ## Webhook path in process, {Callers} concurrent callers, {measured:N0} requests per path
 
             Function: `KintellWebhook.ReceiveKintellWebhook` with a real `DefaultHttpContext` — size and content-type
             checks, signature, payload validation, SHA-256, INSERT … ON CONFLICT into PostgreSQL, message to the

@@ -79,6 +79,27 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task ThePurgeKeepsOldEventsTheServiceBusRelayHasNotPublishedYet()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var company = await EventWriter.CompanyAsync(db);
+        var ids = await EventWriter.AppendManyAsync(db, company, 4);
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        await conn.ExecuteAsync("UPDATE impact.events SET occurred_at = now() - interval '30 hours' WHERE id = ANY(@old)",
+            new { old = new[] { ids[0], ids[1], ids[2] } });
+        // The relay has published the first event only.
+        await conn.ExecuteAsync(
+            "INSERT INTO impact.event_cursors (name, last_tx_id, last_event_id) SELECT 'servicebus', tx_id, id FROM impact.events WHERE id = @id",
+            new { id = ids[0] });
+        await using var host = await TestStreamHost.StartAsync(db);
+
+        await host.App.Services.GetRequiredService<EventRetention>().PurgeAsync(CancellationToken.None);
+
+        var left = (await conn.QueryAsync<long>("SELECT id FROM impact.events ORDER BY id")).ToList();
+        Assert.Equal([ids[1], ids[2], ids[3]], left);
+    }
+
+    [Fact]
     public void TheTokenCommandMintsATokenTheHostAccepts()
     {
         var company = Guid.NewGuid();
