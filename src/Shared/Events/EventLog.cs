@@ -37,7 +37,17 @@ public static class EventLog
 /// <param name="CorrelationId">The delivery or request that caused it.</param>
 /// <param name="Data">The event's own fields.</param>
 public sealed record EventEnvelope(Guid Id, string Type, Guid? CompanyId, DateTimeOffset OccurredAt,
-    string? CorrelationId, JsonElement Data);
+    string? CorrelationId, JsonElement Data)
+{
+    /// <summary>The envelope JSON of a stored <c>impact.events</c> row (its <c>occurred_at</c> read as UTC, <c>data</c> as JSON text).</summary>
+    public static byte[] SerializeStored(Guid eventId, string type, Guid? companyId, DateTime occurredAtUtc, string? correlationId, string dataJson)
+    {
+        using var data = JsonDocument.Parse(dataJson);
+        var envelope = new EventEnvelope(eventId, type, companyId,
+            new DateTimeOffset(DateTime.SpecifyKind(occurredAtUtc, DateTimeKind.Utc)), correlationId, data.RootElement);
+        return JsonSerializer.SerializeToUtf8Bytes(envelope, JsonDefaults.Web);
+    }
+}
 
 /// <summary>Event type names, kept from the old contract.</summary>
 public static class EventTypes

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure.Messaging.ServiceBus;
 using Dapper;
 using Npgsql;
@@ -46,10 +45,7 @@ public sealed class ServiceBusRelay(NpgsqlDataSource dataSource)
 
         var messages = events.Select(e =>
         {
-            using var data = JsonDocument.Parse(e.Data);
-            var envelope = new EventEnvelope(e.EventId, e.Type, e.CompanyId,
-                new DateTimeOffset(DateTime.SpecifyKind(e.OccurredAt, DateTimeKind.Utc)), e.CorrelationId, data.RootElement);
-            var message = new ServiceBusMessage(JsonSerializer.SerializeToUtf8Bytes(envelope, JsonDefaults.Web))
+            var message = new ServiceBusMessage(EventEnvelope.SerializeStored(e.EventId, e.Type, e.CompanyId, e.OccurredAt, e.CorrelationId, e.Data))
             {
                 MessageId = e.EventId.ToString(),
                 Subject = e.Type,

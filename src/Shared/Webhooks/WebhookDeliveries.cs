@@ -22,7 +22,7 @@ public sealed record DeliveryRow(long Id, string Source, string DeliveryId, stri
 public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
 {
     /// <summary>Stores a new delivery, or tells whether it is a duplicate or a conflicting re-use of the id.</summary>
-    public async Task<(RecordOutcome Outcome, string Status)> RecordAsync(string source, string deliveryId, string eventType,
+    public async Task<RecordOutcome> RecordAsync(string source, string deliveryId, string eventType,
         string payloadHash, string payloadJson, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -36,13 +36,13 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
             new { source, deliveryId, eventType, payloadHash, payloadJson }, cancellationToken: ct));
         if (inserted is not null)
         {
-            return (RecordOutcome.Stored, "received");
+            return RecordOutcome.Stored;
         }
 
-        var existing = await conn.QuerySingleAsync<(string PayloadHash, string Status)>(new CommandDefinition(
-            "SELECT payload_hash, status FROM impact.webhook_deliveries WHERE source = @source AND delivery_id = @deliveryId",
+        var existingHash = await conn.QuerySingleAsync<string>(new CommandDefinition(
+            "SELECT payload_hash FROM impact.webhook_deliveries WHERE source = @source AND delivery_id = @deliveryId",
             new { source, deliveryId }, cancellationToken: ct));
-        return (existing.PayloadHash == payloadHash ? RecordOutcome.Duplicate : RecordOutcome.Conflict, existing.Status);
+        return existingHash == payloadHash ? RecordOutcome.Duplicate : RecordOutcome.Conflict;
     }
 
     /// <summary>Notes that the delivery is on the queue (only if it was still waiting).</summary>

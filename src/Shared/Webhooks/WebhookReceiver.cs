@@ -56,7 +56,7 @@ public sealed partial class WebhookReceiver(
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
-        var (outcome, _) = await deliveries.RecordAsync(KintellProcessor.Source, deliveryId, kind, hash, Encoding.UTF8.GetString(body.Span), ct);
+        var outcome = await deliveries.RecordAsync(KintellProcessor.Source, deliveryId, kind, hash, Encoding.UTF8.GetString(body.Span), ct);
         switch (outcome)
         {
             case RecordOutcome.Conflict:

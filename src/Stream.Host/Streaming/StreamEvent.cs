@@ -53,10 +53,7 @@ public static class SseFrames
     /// <summary><c>id</c> = the events-table id, <c>event</c> = the type, <c>data</c> = the envelope JSON.</summary>
     public static StreamEvent Event(EventRow row)
     {
-        using var data = JsonDocument.Parse(row.Data);
-        var envelope = new EventEnvelope(row.EventId, row.Type, row.CompanyId,
-            new DateTimeOffset(DateTime.SpecifyKind(row.OccurredAt, DateTimeKind.Utc)), row.CorrelationId, data.RootElement);
-        var json = JsonSerializer.Serialize(envelope, JsonDefaults.Web);
+        var json = Encoding.UTF8.GetString(EventEnvelope.SerializeStored(row.EventId, row.Type, row.CompanyId, row.OccurredAt, row.CorrelationId, row.Data));
         var frame = $"id: {row.Id.ToString(CultureInfo.InvariantCulture)}\nevent: {SingleLine(row.Type)}\ndata: {json}\n\n";
         return new StreamEvent(row.Position, row.CompanyId ?? Guid.Empty, Encoding.UTF8.GetBytes(frame));
     }
