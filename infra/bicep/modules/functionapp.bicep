@@ -49,6 +49,7 @@ var appSettings = {
   ServiceBus__FullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
   ServiceBus__Topic: serviceBusTopicName
   Backfill__ChunkRows: '50000'
+  Backfill__ChunksPerActivity: '8'
   Backfill__Container: 'backfill'
   Backfill__MaxRecordBytes: '1048576'
   Backfill__MaxUploadBytes: '2147483648'

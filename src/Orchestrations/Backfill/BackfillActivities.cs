@@ -7,14 +7,14 @@ using Npgsql;
 
 namespace Impact.Orchestrations.Backfill;
 
-/// <summary>Imports the next chunk of a job (see <see cref="BackfillChunkImporter"/>).</summary>
+/// <summary>Imports the next chunks of a job (see <see cref="BackfillChunkImporter"/>).</summary>
 public sealed partial class ImportBackfillChunk(NpgsqlDataSource dataSource, BlobServiceClient blobs,
     IOptions<BackfillOptions> options, ILogger<ImportBackfillChunk> logger) : TaskActivity<Guid, BackfillProgress>
 {
     public override async Task<BackfillProgress> RunAsync(TaskActivityContext context, Guid jobId)
     {
         var o = options.Value;
-        var job = await BackfillChunkImporter.ImportNextChunkAsync(dataSource, blobs, jobId, o.ChunkRows, o.MaxRecordBytes);
+        var job = await BackfillChunkImporter.ImportChunksAsync(dataSource, blobs, jobId, o.ChunkRows, o.MaxRecordBytes, o.ChunksPerActivity);
         LogChunk(logger, jobId, job.Status, job.ProcessedRows, job.FailedRows, job.Percent);
         return new BackfillProgress(job.Status, job.ProcessedRows, job.SucceededRows, job.FailedRows, job.Percent);
     }

@@ -11,6 +11,14 @@ public sealed record BackfillOptions
     [Range(1, 1_000_000, ErrorMessage = "Backfill:ChunkRows must be between 1 and 1,000,000.")]
     public int ChunkRows { get; init; } = 50_000;
 
+    /// <summary>
+    /// Chunks one activity imports before the orchestration continues as new. Each chunk still
+    /// commits on its own; more chunks per activity let the next chunk be read while the last
+    /// one is written, and mean fewer orchestration round trips.
+    /// </summary>
+    [Range(1, 100, ErrorMessage = "Backfill:ChunksPerActivity must be between 1 and 100.")]
+    public int ChunksPerActivity { get; init; } = 8;
+
     /// <summary>Blob container for uploads and error files.</summary>
     [Required]
     [RegularExpression("^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$", ErrorMessage = "Backfill:Container must be a valid blob container name (3-63 lower-case letters, digits, single hyphens).")]

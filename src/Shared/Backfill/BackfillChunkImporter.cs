@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.Channels;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -9,25 +10,33 @@ using Npgsql;
 namespace Impact.Shared.Backfill;
 
 /// <summary>
-/// One step of a backfill: read the next chunk of records from the uploaded blob starting at
-/// the job's byte-offset checkpoint, validate them, write the rejects to the error file, load
-/// the rest and move the checkpoint — rows, counts, checkpoint and the progress event commit
-/// in one transaction. Running a step twice for the same checkpoint (a retry after a crash)
-/// loads nothing twice: the second run finds the checkpoint moved and stops, and the error
-/// block it rewrites has the same name and content.
+/// One step of a backfill: import the next chunks of records from the uploaded blob, starting
+/// at the job's byte-offset checkpoint. Each chunk is validated, its rejects go to the error
+/// file, its good rows are loaded, and rows, counts, checkpoint and the progress event commit
+/// in one transaction — so a crash loses at most the chunk in flight, and a retry continues from
+/// the last commit. While one chunk is written to PostgreSQL the next one is already read and
+/// validated on another thread (at most three chunks in memory: one writing, one waiting, one
+/// being read). Running a step twice for the same checkpoint (a retry after a crash) loads
+/// nothing twice: the second run finds the checkpoint moved and stops, and the error block it
+/// rewrites has the same name and content.
 /// </summary>
 public static class BackfillChunkImporter
 {
-    /// <summary>Imports the next chunk unless the job is paused, completed or failed; returns the job afterwards.</summary>
+    /// <summary>
+    /// Imports up to <paramref name="maxChunks"/> chunks, stopping early when the job is paused,
+    /// completed or failed (checked at every chunk's commit); returns the job afterwards.
+    /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="blobs">Where the upload and the error file are.</param>
     /// <param name="jobId">The job.</param>
-    /// <param name="chunkRows">Records per chunk: the memory bound of a step.</param>
+    /// <param name="chunkRows">Records per chunk: one transaction, one checkpoint.</param>
     /// <param name="maxRecordBytes">A longer record counts as broken quoting.</param>
+    /// <param name="maxChunks">Chunks in this step at most.</param>
     /// <param name="ct">Cancellation.</param>
-    public static async Task<BackfillJob> ImportNextChunkAsync(NpgsqlDataSource dataSource, BlobServiceClient blobs, Guid jobId,
-        int chunkRows, int maxRecordBytes, CancellationToken ct = default)
+    public static async Task<BackfillJob> ImportChunksAsync(NpgsqlDataSource dataSource, BlobServiceClient blobs, Guid jobId,
+        int chunkRows, int maxRecordBytes, int maxChunks, CancellationToken ct = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxChunks, 1);
         var job = await BackfillJobs.GetAsync(dataSource, jobId, ct)
             ?? throw new InvalidOperationException($"Backfill job {jobId} does not exist.");
         if (job.Status is "paused" or "completed" or "failed")
@@ -36,7 +45,84 @@ public static class BackfillChunkImporter
         }
 
         var container = blobs.GetBlobContainerClient(job.BlobContainer);
-        var startOffset = job.CheckpointOffset;
+        var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reading = Task.Run(() => ReadChunksAsync(job, container, chunkRows, maxRecordBytes, maxChunks, chunks.Writer, stopReading.Token), CancellationToken.None);
+        try
+        {
+            await foreach (var chunk in chunks.Reader.ReadAllAsync(ct))
+            {
+                var after = await CommitAsync(dataSource, container, job, chunk, ct);
+                if (after is null)
+                {
+                    // Another run of this step got here first: its commit stands, ours would duplicate it.
+                    return (await BackfillJobs.GetAsync(dataSource, jobId, ct))!;
+                }
+
+                job = after;
+                if (job.Status is not "running")
+                {
+                    break;
+                }
+            }
+
+            return job;
+        }
+        finally
+        {
+            await stopReading.CancelAsync();
+            await reading;
+        }
+    }
+
+    /// <summary>What one chunk read from the file amounts to.</summary>
+    private sealed record Chunk(long StartOffset, long EndOffset, long LastRecord, bool EndOfFile,
+        List<SessionRow> Sessions, List<UserRow> Users, long Failed, byte[] ErrorRows);
+
+    // The producer: reads chunk after chunk from one stream; never throws — a failure reaches the
+    // committing side through the channel, and a cancelled read simply ends.
+    private static async Task ReadChunksAsync(BackfillJob job, BlobContainerClient container, int chunkRows, int maxRecordBytes,
+        int maxChunks, ChannelWriter<Chunk> writer, CancellationToken ct)
+    {
+        try
+        {
+            var offset = job.CheckpointOffset;
+            var record = job.CheckpointRow;
+            if (offset >= job.FileBytes)
+            {
+                await writer.WriteAsync(new Chunk(offset, offset, record, true, [], [], 0, []), ct);
+                writer.TryComplete();
+                return;
+            }
+
+            await using var stream = await container.GetBlobClient(job.BlobName).OpenReadAsync(
+                new BlobOpenReadOptions(allowModifications: false) { Position = offset, BufferSize = 1 << 20 }, ct);
+            var reader = new CsvRecordReader(stream, job.Delimiter[0], offset, record, maxRecordBytes);
+            for (var i = 0; i < maxChunks; i++)
+            {
+                var chunk = await ReadChunkAsync(job, reader, chunkRows, ct);
+                await writer.WriteAsync(chunk, ct);
+                if (chunk.EndOfFile)
+                {
+                    break;
+                }
+            }
+
+            writer.TryComplete();
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e);
+        }
+    }
+
+    private static async Task<Chunk> ReadChunkAsync(BackfillJob job, CsvRecordReader reader, int chunkRows, CancellationToken ct)
+    {
+        var startOffset = reader.Offset;
         var columnCount = job.Columns.Length;
         var wanted = BackfillKinds.Columns(job.Kind);
         var positions = wanted.Select(w => Array.FindIndex(job.Columns, c => string.Equals(c, w, StringComparison.OrdinalIgnoreCase))).ToArray();
@@ -45,15 +131,10 @@ public static class BackfillChunkImporter
         using var errorBytes = new MemoryStream();
         long failed = 0;
         var endOffset = startOffset;
-        var lastRecord = job.CheckpointRow;
-        var endOfFile = startOffset >= job.FileBytes;
-
-        if (!endOfFile)
+        var lastRecord = reader.RecordNumber;
+        var endOfFile = false;
+        await using (var errors = new StreamWriter(errorBytes, new UTF8Encoding(false), leaveOpen: true))
         {
-            await using var stream = await container.GetBlobClient(job.BlobName).OpenReadAsync(
-                new BlobOpenReadOptions(allowModifications: false) { Position = startOffset, BufferSize = 1 << 20 }, ct);
-            var reader = new CsvRecordReader(stream, job.Delimiter[0], startOffset, job.CheckpointRow, maxRecordBytes);
-            await using var errors = new StreamWriter(errorBytes, new UTF8Encoding(false), leaveOpen: true);
             var taken = 0;
             while (taken < chunkRows)
             {
@@ -101,37 +182,44 @@ public static class BackfillChunkImporter
                     ErrorFile.WriteRow(errors, record.Fields, columnCount, record.RecordNumber, error);
                 }
             }
-
-            endOfFile |= endOffset >= job.FileBytes;
         }
 
-        if (failed > 0)
+        endOfFile |= endOffset >= job.FileBytes;
+        return new Chunk(startOffset, endOffset, lastRecord, endOfFile, sessions, users, failed, errorBytes.ToArray());
+    }
+
+    // Returns null when the checkpoint had already moved past this chunk (another run committed it).
+    private static async Task<BackfillJob?> CommitAsync(NpgsqlDataSource dataSource, BlobContainerClient container, BackfillJob job, Chunk chunk, CancellationToken ct)
+    {
+        if (chunk.Failed > 0)
         {
-            await ErrorFile.AppendChunkAsync(container.GetBlockBlobClient(job.ErrorBlobName), startOffset, errorBytes.ToArray(), ct);
+            await ErrorFile.AppendChunkAsync(container.GetBlockBlobClient(job.ErrorBlobName), chunk.StartOffset, chunk.ErrorRows, ct);
         }
 
+        var jobId = job.Id;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var current = await conn.QuerySingleAsync<(long Offset, string Status)>(new CommandDefinition(
             "SELECT checkpoint_offset, status FROM impact.backfill_jobs WHERE id = @jobId FOR UPDATE",
             new { jobId }, tx, cancellationToken: ct));
-        if (current.Offset != startOffset || current.Status is "completed" or "failed")
+        if (current.Offset != chunk.StartOffset || current.Status is "completed" or "failed")
         {
-            // Another run of this step got here first: its commit stands, ours would duplicate it.
             await tx.RollbackAsync(ct);
-            return (await BackfillJobs.GetAsync(dataSource, jobId, ct))!;
+            return null;
         }
 
         if (job.Kind == BackfillKinds.KintellSessions)
         {
-            await KintellSessionRows.LoadAsync(conn, tx, sessions, ct);
+            await KintellSessionRows.LoadAsync(conn, tx, chunk.Sessions, ct);
         }
         else
         {
-            await KintellUserRows.LoadAsync(conn, tx, users, ct);
+            await KintellUserRows.LoadAsync(conn, tx, chunk.Users, ct);
         }
 
-        var succeeded = sessions.Count + users.Count;
+        var succeeded = chunk.Sessions.Count + chunk.Users.Count;
+        var failed = chunk.Failed;
+        var (endOffset, lastRecord, endOfFile) = (chunk.EndOffset, chunk.LastRecord, chunk.EndOfFile);
         var after = await conn.QuerySingleAsync<BackfillJob>(new CommandDefinition(
             $"""
             UPDATE impact.backfill_jobs SET

@@ -57,6 +57,9 @@ public sealed class CsvRecordReader
     /// <summary>The file offset of the next unread byte.</summary>
     public long Offset => bufferOffset + start;
 
+    /// <summary>The number of the last record read (header included); where the next one starts counting.</summary>
+    public long RecordNumber => recordNumber;
+
     /// <summary>The next record, or <c>null</c> at the end of the file.</summary>
     public async ValueTask<CsvRecord?> ReadAsync(CancellationToken ct = default)
     {

@@ -1,0 +1,89 @@
+using Azure;
+using Azure.Storage.Blobs.Specialized;
+using Dapper;
+using Impact.Shared.Backfill;
+using Impact.TestSupport;
+using Impact.TestSupport.Backfill;
+
+namespace Impact.Shared.Tests.Backfill;
+
+/// <summary>The import step on its own, against real PostgreSQL and Azurite: no orchestration.</summary>
+public sealed class BackfillChunkImporterTests
+{
+    private static async Task<Guid> CreateJobAsync(TestDatabase db, string container, byte[]? file, long fileBytes)
+    {
+        var blobs = TestStorage.Blobs().GetBlobContainerClient(container);
+        await blobs.CreateIfNotExistsAsync();
+        var jobId = Guid.NewGuid();
+        if (file is not null)
+        {
+            await blobs.GetBlobClient($"uploads/{jobId}.csv").UploadAsync(new BinaryData(file));
+        }
+
+        var header = (await CsvHeader.ReadAsync(new MemoryStream(file ?? System.Text.Encoding.UTF8.GetBytes(KintellSessionsCsv.Header + "\n"))))!;
+        await ErrorFile.CreateAsync(blobs.GetBlockBlobClient($"errors/{jobId}.csv"), header.Columns);
+        await BackfillJobs.CreateAsync(db.DataSource, jobId, BackfillKinds.KintellSessions, "test.csv", container,
+            $"uploads/{jobId}.csv", fileBytes, header, $"errors/{jobId}.csv");
+        return jobId;
+    }
+
+    [Fact]
+    public async Task AStepImportsAtMostItsChunksAndEachChunkCommitsItsOwnCheckpointAndProgressEvent()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var container = TestStorage.UniqueName("importer");
+        var csv = new KintellSessionsCsv { Rows = 1_050, BadEvery = 100 };
+        var file = csv.ToBytes();
+        var jobId = await CreateJobAsync(db, container, file, file.Length);
+        var blobs = TestStorage.Blobs();
+
+        var first = await BackfillChunkImporter.ImportChunksAsync(db.DataSource, blobs, jobId, chunkRows: 100, maxRecordBytes: 1 << 20, maxChunks: 3);
+
+        Assert.Equal("running", first.Status);
+        Assert.Equal(300, first.ProcessedRows);
+        Assert.Equal(301, first.CheckpointRow);
+        Assert.Equal(3, first.FailedRows);
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        Assert.Equal(297, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM impact.kintell_sessions"));
+        var progress = (await conn.QueryAsync<long>(
+            "SELECT (data->>'processedRows')::bigint FROM impact.events WHERE type = 'backfill.progress' ORDER BY id")).ToArray();
+        Assert.Equal([100L, 200L, 300L], progress);
+
+        var steps = 1;
+        var job = first;
+        while (job.Status == "running")
+        {
+            job = await BackfillChunkImporter.ImportChunksAsync(db.DataSource, blobs, jobId, chunkRows: 100, maxRecordBytes: 1 << 20, maxChunks: 3);
+            steps++;
+        }
+
+        Assert.Equal("completed", job.Status);
+        Assert.Equal(4, steps); // 11 chunks, 3 per step
+        Assert.Equal(1_050, job.ProcessedRows);
+        Assert.Equal(csv.BadRows.Count, job.FailedRows);
+        Assert.Equal(1_050 - csv.BadRows.Count, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM impact.kintell_sessions"));
+        Assert.Equal(11, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM impact.events WHERE type = 'backfill.progress'"));
+        var errors = (await TestStorage.Blobs().GetBlobContainerClient(container).GetBlobClient($"errors/{jobId}.csv").DownloadContentAsync()).Value.Content.ToString();
+        foreach (var bad in csv.BadRows)
+        {
+            Assert.Contains($",{bad.RecordNumber},", errors, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task AnUploadThatCannotBeReadFailsTheStepAndMovesNothing()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var jobId = await CreateJobAsync(db, TestStorage.UniqueName("importer"), file: null, fileBytes: 10_000);
+
+        var e = await Assert.ThrowsAsync<RequestFailedException>(() =>
+            BackfillChunkImporter.ImportChunksAsync(db.DataSource, TestStorage.Blobs(), jobId, chunkRows: 100, maxRecordBytes: 1 << 20, maxChunks: 3));
+
+        Assert.Equal(404, e.Status);
+        var job = (await BackfillJobs.GetAsync(db.DataSource, jobId))!;
+        Assert.Equal("pending", job.Status);
+        Assert.Equal(0, job.ProcessedRows);
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM impact.events"));
+    }
+}
