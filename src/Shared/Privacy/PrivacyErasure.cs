@@ -1,5 +1,7 @@
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Specialized;
 using Dapper;
+using Impact.Shared.Backfill;
 using Impact.Shared.Events;
 using Npgsql;
 
@@ -11,8 +13,9 @@ namespace Impact.Shared.Privacy;
 public sealed record ErasureResult(string Status, IReadOnlyList<KeyValuePair<string, int>> Steps);
 
 /// <summary>
-/// Erases a person (GDPR Art. 17) in a fixed cascade order, in one transaction: export ZIPs, stored webhook
-/// payloads, event data, ratings, sessions, bookings, and last the user row. Aggregates survive anonymised:
+/// Erases a person (GDPR Art. 17) in a fixed cascade order, in one transaction: export ZIPs, the person's
+/// records in backfill uploads and error files, error texts quoting them, stored webhook payloads, event
+/// data, ratings, sessions, bookings, and last the user row. Aggregates survive anonymised:
 /// sessions and ratings keep their values and lose the person. Before committing it checks that no column in
 /// <see cref="PrivacyMap"/> still holds the person's id or e-mail; if one does, everything rolls back.
 /// Every step is audited; re-running a finished erasure changes nothing.
@@ -60,6 +63,9 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
             };
 
             await Step("export_blobs_deleted", () => DeleteExportBlobsAsync(conn, tx, subject.Id, ct));
+            var files = await BackfillFilesAsync(conn, tx, ct);
+            await Step("backfill_file_records_masked", () => MaskBackfillFilesAsync(files, subject.Email, ct));
+            await Step("error_texts_scrubbed", () => ScrubErrorTextsAsync(conn, tx, subject.Id, subject.Email, ct));
             await Step("webhook_payloads_anonymised", () => conn.ExecuteAsync(new CommandDefinition(
                 """
                 WITH ratings AS (
@@ -120,7 +126,8 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
             await Step("user_deleted", () => conn.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM impact.users WHERE id = @userId", p, tx, cancellationToken: ct)));
 
-            var remaining = await CountRemainingAsync(conn, tx, subject.Id, subject.Email, ct);
+            var remaining = await CountRemainingAsync(conn, tx, subject.Id, subject.Email, ct)
+                            + await CountInFilesAsync(files, subject.Email, ct);
             if (remaining > 0)
             {
                 throw new InvalidOperationException(
@@ -143,13 +150,14 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
     }
 
     /// <summary>
-    /// Rows in any column of <see cref="PrivacyMap.Personal"/> that still refer to the person by id or e-mail.
-    /// Zero after a successful erasure.
+    /// Rows in any column of <see cref="PrivacyMap.Personal"/> that still refer to the person by id or e-mail
+    /// (error texts included). Zero after a successful erasure.
     /// </summary>
     public static Task<long> CountRemainingAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid userId, string email, CancellationToken ct = default) =>
         conn.ExecuteScalarAsync<long>(new CommandDefinition(
-            """
-            SELECT (SELECT count(*) FROM impact.users WHERE id = @userId OR email = lower(@email))
+            $"""
+            SELECT {string.Concat(ErrorTextColumns.Select(c => $"(SELECT count(*) FROM impact.{c.Table} WHERE {QuotesPerson(c.Column)}) + "))}
+                   (SELECT count(*) FROM impact.users WHERE id = @userId OR email = lower(@email))
                  + (SELECT count(*) FROM impact.kintell_sessions WHERE participant_id = @userId OR volunteer_id = @userId)
                  + (SELECT count(*) FROM impact.kintell_ratings WHERE rater_id = @userId)
                  + (SELECT count(*) FROM impact.kintell_bookings WHERE participant_id = @userId OR volunteer_id = @userId)
@@ -162,6 +170,78 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
                        OR data @> jsonb_build_object('raterId', @userIdText))
                  + (SELECT count(*) FROM impact.privacy_requests WHERE user_id = @userId)
             """, new { userId, userIdText = userId.ToString(), email }, tx, cancellationToken: ct));
+
+    private static readonly PersonalColumn[] ErrorTextColumns = [.. PrivacyMap.Personal.Where(c => c.Holds == PersonalData.ErrorText)];
+
+    // Plain substring tests: error text is free-form, and erasing a little too much of it is harmless.
+    private static string QuotesPerson(string column) =>
+        $"(strpos(lower({column}), lower(@email)) > 0 OR strpos(lower({column}), @userIdText) > 0)";
+
+    /// <summary>Every error-text column of the map: the person's e-mail and id replaced by the erased marker.</summary>
+    private static async Task<int> ScrubErrorTextsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid userId, string email, CancellationToken ct)
+    {
+        var args = new
+        {
+            email, userIdText = userId.ToString(), marker = PrivacyMap.ErasedMarker,
+            emailPattern = LiteralPattern(email), idPattern = LiteralPattern(userId.ToString()),
+        };
+        var changed = 0;
+        foreach (var c in ErrorTextColumns)
+        {
+            changed += await conn.ExecuteAsync(new CommandDefinition(
+                $"""
+                UPDATE impact.{c.Table}
+                SET {c.Column} = regexp_replace(regexp_replace({c.Column}, @emailPattern, @marker, 'gi'), @idPattern, @marker, 'gi')
+                WHERE {QuotesPerson(c.Column)}
+                """, args, tx, cancellationToken: ct));
+        }
+
+        return changed;
+    }
+
+    // A regular expression matching the text literally: in PostgreSQL's advanced regular expressions a
+    // backslash before a character that is not a letter or digit makes that character literal.
+    private static string LiteralPattern(string text) =>
+        string.Concat(text.Select(ch => char.IsAsciiLetterOrDigit(ch) ? ch.ToString() : "\\" + ch));
+
+    private sealed record BackfillFile(string Container, string Blob, char Delimiter);
+
+    private static async Task<List<BackfillFile>> BackfillFilesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        var jobs = await conn.QueryAsync<(string Container, string BlobName, string ErrorBlobName, string Delimiter)>(new CommandDefinition(
+            "SELECT blob_container, blob_name, error_blob_name, delimiter FROM impact.backfill_jobs ORDER BY created_at",
+            transaction: tx, cancellationToken: ct));
+        return [.. jobs.SelectMany(j => new[]
+        {
+            new BackfillFile(j.Container, j.BlobName, j.Delimiter[0]),
+            new BackfillFile(j.Container, j.ErrorBlobName, ','),
+        })];
+    }
+
+    // Blob writes cannot be rolled back; if the transaction fails, a re-run finds those records already masked.
+    private async Task<int> MaskBackfillFilesAsync(IEnumerable<BackfillFile> files, string email, CancellationToken ct)
+    {
+        var masked = 0;
+        foreach (var f in files)
+        {
+            masked += await CsvBlobMasking.MaskRecordsNamingAsync(
+                blobs.GetBlobContainerClient(f.Container).GetBlockBlobClient(f.Blob), f.Delimiter, email, ct);
+        }
+
+        return masked;
+    }
+
+    private async Task<long> CountInFilesAsync(IEnumerable<BackfillFile> files, string email, CancellationToken ct)
+    {
+        long found = 0;
+        foreach (var f in files)
+        {
+            found += (await CsvBlobMasking.FindRecordsNamingAsync(
+                blobs.GetBlobContainerClient(f.Container).GetBlockBlobClient(f.Blob), f.Delimiter, email, ct)).Count;
+        }
+
+        return found;
+    }
 
     private async Task<int> DeleteExportBlobsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid userId, CancellationToken ct)
     {

@@ -15,6 +15,8 @@ public enum PersonalData
     JsonWithEmails,
     /// <summary>JSON holding user ids under known keys (event data).</summary>
     JsonWithUserIds,
+    /// <summary>An error message: it may quote a value it was about, such as an e-mail address or a user id.</summary>
+    ErrorText,
 }
 
 /// <summary>One column that holds personal data, and what a DSAR export and an erasure do with it.</summary>
@@ -24,6 +26,14 @@ public enum PersonalData
 /// <param name="Export">How the export presents it (and what it redacts).</param>
 /// <param name="Erasure">What an erasure does to it.</param>
 public sealed record PersonalColumn(string Table, string Column, PersonalData Holds, string Export, string Erasure);
+
+/// <summary>Stored files (outside the database) that hold personal data, and what export and erasure do with them.</summary>
+/// <param name="What">Which files.</param>
+/// <param name="Where">Container and blob names.</param>
+/// <param name="Holds">What they hold about people.</param>
+/// <param name="Export">How the export treats them.</param>
+/// <param name="Erasure">What an erasure does to them.</param>
+public sealed record PersonalFiles(string What, string Where, string Holds, string Export, string Erasure);
 
 /// <summary>A column that looks personal (a user reference, an e-mail-like name, JSON) but is not, and why.</summary>
 /// <param name="Table">Table name in schema <c>impact</c>.</param>
@@ -82,11 +92,45 @@ public static class PrivacyMap
         new("privacy_requests", "user_id", PersonalData.UserId,
             "privacy_requests (the person's own requests)",
             "set to NULL when the user row is deleted (ON DELETE SET NULL); export result_location cleared and the ZIP blob deleted"),
+        new("webhook_deliveries", "last_error", PersonalData.ErrorText,
+            "not exported: why processing a delivery failed (operational)", ErrorTextErasure),
+        new("backfill_jobs", "last_error", PersonalData.ErrorText,
+            "not exported: why an import failed (operational)", ErrorTextErasure),
+        new("privacy_requests", "error", PersonalData.ErrorText,
+            "not exported: why a request failed (operational)", ErrorTextErasure),
+        new("scheduled_deliveries", "last_error", PersonalData.ErrorText,
+            "not exported: partner platform errors about company-level reports", ErrorTextErasure),
+        new("impact_deliveries", "last_error", PersonalData.ErrorText,
+            "not exported: partner platform errors about company-level reports", ErrorTextErasure),
+        new("impact_delivery_attempts", "error", PersonalData.ErrorText,
+            "not exported: partner platform errors about company-level reports", ErrorTextErasure),
+        new("impact_delivery_attempts", "response_excerpt", PersonalData.ErrorText,
+            "not exported: what a partner platform answered to a company-level report", ErrorTextErasure),
     ];
+
+    /// <summary>Files in blob storage holding personal data.</summary>
+    public static readonly IReadOnlyList<PersonalFiles> Files =
+    [
+        new("CSV backfill uploads", "<Backfill:Container>/uploads/<jobId>.csv (impact.backfill_jobs.blob_name)",
+            "partner CSV rows: e-mail addresses, names, feedback text",
+            "not exported: copies of rows the export already holds from the tables",
+            "every record naming the person's e-mail masked in place with '*' at the same byte length, so checkpoints stay valid"),
+        new("CSV backfill error files", "<Backfill:Container>/errors/<jobId>.csv (impact.backfill_jobs.error_blob_name)",
+            "rejected partner CSV rows with the reason",
+            "not exported: rows that were never loaded",
+            "every record naming the person's e-mail masked in place, block by block"),
+        new("DSAR export ZIPs", "<Privacy:ExportsContainer>/<requestId>.zip (impact.privacy_requests.result_location)",
+            "everything held about one person",
+            "is the export",
+            "deleted, and result_location cleared"),
+    ];
+
+    private const string ErrorTextErasure = "the person's e-mail address and user id replaced with \"[erased]\" wherever the text quotes them";
 
     /// <summary>Columns that look personal but are not, each with the reason.</summary>
     public static readonly IReadOnlyList<NotPersonalColumn> NotPersonal =
     [
+        new("backfill_jobs", "error_blob_name", "the name of a job's error file (errors/<jobId>.csv); what the file holds is listed in Files"),
         new("companies", "email_domain", "a company's e-mail domain (e.g. example.com), not an address of a person"),
         new("audit_log", "details", "administrator actions on deliveries: delivery ids, counts and reasons, never payload contents"),
         new("privacy_audit_log", "details", "step counts and request ids only; written by PrivacyErasure/PrivacyExport, which never put a user id or e-mail there"),

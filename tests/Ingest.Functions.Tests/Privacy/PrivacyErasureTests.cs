@@ -1,5 +1,9 @@
+using System.Text;
 using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Specialized;
 using Dapper;
+using Impact.Shared.Backfill;
 using Impact.Shared.Http;
 using Impact.Shared.Privacy;
 using Impact.TestSupport;
@@ -54,6 +58,17 @@ public sealed class PrivacyErasureTests
         var exportBlob = BlobAt(exportLocation!);
         Assert.True((await exportBlob.ExistsAsync()).Value);
 
+        // Error messages that quote the person: a failed delivery (as PostgreSQL words a key conflict) and a failed import.
+        await conn.ExecuteAsync(
+            """
+            UPDATE impact.webhook_deliveries SET last_error = 'duplicate key: Key (email)=(' || upper(@email) || ') already exists; user ' || @id
+            WHERE id = (SELECT min(id) FROM impact.webhook_deliveries);
+            INSERT INTO impact.backfill_jobs (id, kind, file_name, blob_container, blob_name, file_bytes, delimiter, columns,
+                status, checkpoint_offset, checkpoint_row, error_blob_name, last_error)
+            VALUES (gen_random_uuid(), 'kintell-users', 'users.csv', 'gone', 'uploads/gone.csv', 100, ',', ARRAY['Email'],
+                'failed', 0, 1, 'errors/gone.csv', 'row 2: ' || @email || ' could not be saved');
+            """, new { email = data.SubjectEmail, id = data.SubjectId.ToString() });
+
         var before = await AggregatesAsync(conn);
         var hashesBefore = (await conn.QueryAsync<string>("SELECT payload_hash FROM impact.webhook_deliveries ORDER BY id")).ToList();
 
@@ -96,7 +111,7 @@ public sealed class PrivacyErasureTests
         var audit = (await conn.QueryAsync<(string Action, string PerformedBy)>(
             "SELECT action, performed_by FROM impact.privacy_audit_log WHERE request_id = @requestId ORDER BY id", new { requestId })).ToList();
         Assert.Equal(
-            ["requested", "approved", "export_blobs_deleted", "webhook_payloads_anonymised", "events_anonymised", "ratings_anonymised",
+            ["requested", "approved", "export_blobs_deleted", "backfill_file_records_masked", "error_texts_scrubbed", "webhook_payloads_anonymised", "events_anonymised", "ratings_anonymised",
              "sessions_anonymised", "bookings_anonymised", "user_deleted", "verified", "completed"],
             audit.Select(a => a.Action));
         Assert.Equal("alice@platform", audit[0].PerformedBy);
@@ -104,6 +119,9 @@ public sealed class PrivacyErasureTests
         var rows = await conn.QueryAsync<(string Action, int Rows)>(
             "SELECT action, (details ->> 'rows')::int FROM impact.privacy_audit_log WHERE request_id = @requestId AND details ? 'rows'", new { requestId });
         Assert.Equal(1, rows.Single(r => r.Action == "export_blobs_deleted").Rows);
+        Assert.Equal(2, rows.Single(r => r.Action == "error_texts_scrubbed").Rows);
+        Assert.StartsWith("duplicate key: Key (email)=([erased]) already exists; user [erased]",
+            await conn.ExecuteScalarAsync<string>("SELECT last_error FROM impact.webhook_deliveries WHERE last_error IS NOT NULL"));
         // The person's own deliveries, plus the volunteer's rating payloads whose feedback described the person.
         Assert.Equal(data.SubjectDeliveries + data.SubjectSessions, rows.Single(r => r.Action == "webhook_payloads_anonymised").Rows);
         Assert.Equal(data.SubjectSessions, rows.Single(r => r.Action == "sessions_anonymised").Rows);
@@ -114,6 +132,85 @@ public sealed class PrivacyErasureTests
         Assert.Equal("bob@platform", status.GetProperty("approvedBy").GetString());
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>(
             "SELECT count(*) FROM impact.events WHERE type = 'privacy.user.deleted' AND data ->> 'requestId' = @id", new { id = requestId.ToString() }));
+    }
+
+    [Fact]
+    public async Task TheErasedPersonsRecordsInBackfillFilesAreMaskedInPlaceAndAnImportNotYetRunCannotBringThemBack()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
+        await using var host = await PrivacyDurable.StartAsync(db, Settings());
+        var blobs = TestStorage.Blobs();
+        var container = blobs.GetBlobContainerClient(TestStorage.UniqueName("backfill"));
+        await container.CreateIfNotExistsAsync();
+        var lookalike = "jo" + data.SubjectEmail; // another address that merely contains the person's
+        var file = Encoding.UTF8.GetBytes(
+            "session_id;session_type;participant_email;volunteer_email;date;duration_min;rating;feedback_text;language_level\r\n" +
+            $"S1;Language;{data.SubjectEmail.ToUpperInvariant()};{data.OtherEmail};2025-03-01;45;5;\"Amira said \"\"thanks\"\";\r\nsee you\";B1\r\n" +
+            $"S2;Mentoring;someone.else@example.org;{data.OtherEmail};2025-03-02;30;4;Fine;\r\n" +
+            $"S3;Language;{lookalike};{data.OtherEmail};2025-03-03;30;;;A2\r\n" +
+            $"S4;Cooking;{data.SubjectEmail};{data.OtherEmail};2025-03-04;30;;;\r\n");
+        // Job A ran before the erasure (its error file holds S4); job B was uploaded but has not run yet.
+        var jobA = await CreateImportAsync(db, container, file);
+        var jobB = await CreateImportAsync(db, container, file);
+        var imported = await BackfillChunkImporter.ImportChunksAsync(db.DataSource, blobs, jobA, 100, 1 << 20, 1);
+        Assert.Equal(1, imported.FailedRows);
+        var errorFile = container.GetBlockBlobClient($"errors/{jobA}.csv");
+        var blocksBefore = (await errorFile.GetBlockListAsync()).Value.CommittedBlocks.Select(b => b.Name).ToList();
+
+        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+        await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
+        var outcome = await host.WaitForRequestAsync(requestId);
+        Assert.True(outcome == "completed", (await PrivacyExportTests.GetAsync(host, requestId)).ToString());
+
+        var fileText = Encoding.UTF8.GetString(file);
+        foreach (var job in new[] { jobA, jobB })
+        {
+            var after = (await container.GetBlobClient($"uploads/{job}.csv").DownloadContentAsync()).Value.Content.ToArray();
+            var text = Encoding.UTF8.GetString(after);
+            Assert.Equal(file.Length, after.Length);
+            Assert.False(NamesAddress(text, data.SubjectEmail), text);
+            Assert.DoesNotContain("thanks", text, StringComparison.Ordinal);
+            // Only S1 and S4 changed; quotes, delimiters and line breaks stayed where they were.
+            Assert.Equal(fileText.Split("\r\n")[3..5], text.Split("\r\n")[3..5]);
+            Assert.Equal(new string('*', 2) + ";" + new string('*', "Language".Length) + ";", text.Split("\r\n")[1][..12]);
+            Assert.Equal(fileText.Count(c => c is ';' or '"' or '\n'), text.Count(c => c is ';' or '"' or '\n'));
+            Assert.Contains(lookalike, text, StringComparison.Ordinal);
+        }
+
+        var errors = (await errorFile.DownloadContentAsync()).Value.Content.ToString();
+        Assert.False(NamesAddress(errors, data.SubjectEmail), errors);
+        Assert.StartsWith("session_id,session_type,", errors, StringComparison.Ordinal);
+        Assert.Equal(blocksBefore, (await errorFile.GetBlockListAsync()).Value.CommittedBlocks.Select(b => b.Name).ToList());
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        // S1 and S4 in both uploads, S4 in job A's error file.
+        Assert.Equal(5, await conn.ExecuteScalarAsync<int>(
+            "SELECT (details ->> 'rows')::int FROM impact.privacy_audit_log WHERE request_id = @requestId AND action = 'backfill_file_records_masked'",
+            new { requestId }));
+
+        // Job B now runs: the masked records are rejected, so the person is not re-created.
+        var late = await BackfillChunkImporter.ImportChunksAsync(db.DataSource, blobs, jobB, 100, 1 << 20, 1);
+        Assert.Equal("completed", late.Status);
+        Assert.Equal(2, late.FailedRows);
+        Assert.Equal(0, await PrivacyErasure.CountRemainingAsync(conn, null, data.SubjectId, data.SubjectEmail));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.users WHERE email = @e", new { e = data.SubjectEmail }));
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.users WHERE email = @lookalike", new { lookalike }));
+    }
+
+    // The address on its own, in any case — not as the tail of a longer address such as the look-alike.
+    private static bool NamesAddress(string text, string email) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text, $@"(?<![A-Za-z0-9._%+@-]){System.Text.RegularExpressions.Regex.Escape(email)}(?![A-Za-z0-9._%+@-])",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+
+    private static async Task<Guid> CreateImportAsync(TestDatabase db, BlobContainerClient container, byte[] file)
+    {
+        var jobId = Guid.NewGuid();
+        await container.GetBlobClient($"uploads/{jobId}.csv").UploadAsync(new BinaryData(file));
+        var header = (await CsvHeader.ReadAsync(new MemoryStream(file)))!;
+        await ErrorFile.CreateAsync(container.GetBlockBlobClient($"errors/{jobId}.csv"), header.Columns);
+        await BackfillJobs.CreateAsync(db.DataSource, jobId, BackfillKinds.KintellSessions, "sessions.csv", container.Name,
+            $"uploads/{jobId}.csv", file.Length, header, $"errors/{jobId}.csv");
+        return jobId;
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Impact.Shared.Tests.Privacy;
 
 /// <summary>
 /// The privacy map must keep up with the schema: every foreign key to impact.users(id), every column named like
-/// %email% or %user_id%, and every JSON column is either in <see cref="PrivacyMap.Personal"/> or explicitly in
+/// %email% or %user_id%, every JSON column and every error text (%error%, %excerpt%) is either in <see cref="PrivacyMap.Personal"/> or explicitly in
 /// <see cref="PrivacyMap.NotPersonal"/> with a reason. A migration that adds one without a map entry fails here.
 /// </summary>
 public sealed class PrivacyMapCoverageTests
@@ -26,7 +26,7 @@ public sealed class PrivacyMapCoverageTests
     }
 
     [Fact]
-    public async Task ATableAddedWithAUserReferenceAnEmailAndJsonButNoMapEntryIsReported()
+    public async Task ATableAddedWithAUserReferenceAnEmailJsonAndAnErrorTextButNoMapEntryIsReported()
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var conn = await db.DataSource.OpenConnectionAsync();
@@ -38,13 +38,14 @@ public sealed class PrivacyMapCoverageTests
                 mentor        uuid REFERENCES impact.users (id),
                 contact_email text,
                 owner_user_id uuid,
-                extra         jsonb
+                extra         jsonb,
+                last_error    text
             )
             """);
 
         var uncovered = await UncoveredColumnsAsync(conn);
 
-        Assert.Equal(["mentor_notes.contact_email", "mentor_notes.extra", "mentor_notes.mentor", "mentor_notes.owner_user_id"], uncovered);
+        Assert.Equal(["mentor_notes.contact_email", "mentor_notes.extra", "mentor_notes.last_error", "mentor_notes.mentor", "mentor_notes.owner_user_id"], uncovered);
     }
 
     [Fact]
@@ -79,7 +80,8 @@ public sealed class PrivacyMapCoverageTests
             SELECT table_name || '.' || column_name
             FROM information_schema.columns
             WHERE table_schema = 'impact'
-              AND (column_name ILIKE '%email%' OR column_name ILIKE '%user_id%' OR data_type IN ('json', 'jsonb'))
+              AND (column_name ILIKE '%email%' OR column_name ILIKE '%user_id%' OR data_type IN ('json', 'jsonb')
+                   OR (data_type = 'text' AND (column_name ILIKE '%error%' OR column_name ILIKE '%excerpt%')))
             """);
         var covered = PrivacyMap.Personal.Select(c => $"{c.Table}.{c.Column}")
             .Concat(PrivacyMap.NotPersonal.Select(c => $"{c.Table}.{c.Column}"))
