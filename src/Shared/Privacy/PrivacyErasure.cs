@@ -64,7 +64,8 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
 
             await Step("export_blobs_deleted", () => DeleteExportBlobsAsync(conn, tx, subject.Id, ct));
             var files = await BackfillFilesAsync(conn, tx, ct);
-            await Step("backfill_file_records_masked", () => MaskBackfillFilesAsync(files, subject.Email, ct));
+            var masked = new List<BackfillFile>();
+            await Step("backfill_file_records_masked", () => MaskBackfillFilesAsync(files, subject.Email, masked, ct));
             await Step("error_texts_scrubbed", () => ScrubErrorTextsAsync(conn, tx, subject.Id, subject.Email, ct));
             await Step("webhook_payloads_anonymised", () => conn.ExecuteAsync(new CommandDefinition(
                 """
@@ -127,7 +128,7 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
                 "DELETE FROM impact.users WHERE id = @userId", p, tx, cancellationToken: ct)));
 
             var remaining = await CountRemainingAsync(conn, tx, subject.Id, subject.Email, ct)
-                            + await CountInFilesAsync(files, subject.Email, ct);
+                            + await CountInFilesAsync(masked, subject.Email, ct); // the others were just read and hold none
             if (remaining > 0)
             {
                 throw new InvalidOperationException(
@@ -219,16 +220,21 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
     }
 
     // Blob writes cannot be rolled back; if the transaction fails, a re-run finds those records already masked.
-    private async Task<int> MaskBackfillFilesAsync(IEnumerable<BackfillFile> files, string email, CancellationToken ct)
+    private async Task<int> MaskBackfillFilesAsync(IEnumerable<BackfillFile> files, string email, List<BackfillFile> changed, CancellationToken ct)
     {
-        var masked = 0;
+        var records = 0;
         foreach (var f in files)
         {
-            masked += await CsvBlobMasking.MaskRecordsNamingAsync(
+            var n = await CsvBlobMasking.MaskRecordsNamingAsync(
                 blobs.GetBlobContainerClient(f.Container).GetBlockBlobClient(f.Blob), f.Delimiter, email, ct);
+            if (n > 0)
+            {
+                changed.Add(f);
+                records += n;
+            }
         }
 
-        return masked;
+        return records;
     }
 
     private async Task<long> CountInFilesAsync(IEnumerable<BackfillFile> files, string email, CancellationToken ct)
