@@ -73,9 +73,9 @@ public sealed class BackfillScenario : IScenario
             foreign-key checks per row cost that much before any parsing, validation or upsert, so no
             loader writing these tables can come near the plain-table figure.
             Upload of the {rows:N0}-row file to the blob (not in the backfill time): {Stats.F(full.UploadSeconds, 1)} s.
-            Peak memory is sampled every 50 ms during the backfill only; the file itself is never held in memory,
-            at most three chunks are (one being written, one waiting, one being read)
-            ({small.Rows:N0} vs {full.Rows:N0} rows: {small.PeakHeapMb:N0} vs {full.PeakHeapMb:N0} MB heap).
+            Peak memory is sampled every 50 ms during the backfill only. The file is never held in memory; at most
+            three chunks are (one being written, one waiting, one being read): {small.Rows:N0} vs {full.Rows:N0} rows
+            peaked at {small.PeakHeapMb:N0} vs {full.PeakHeapMb:N0} MB heap.
             Load average (1/5/15 min) was {loadBefore} before and {loadAfter} after the run on
             {Environment.ProcessorCount} cores; all rows of the table ran in this same run.
 
