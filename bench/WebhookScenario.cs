@@ -6,8 +6,6 @@ using Azure.Storage.Queues;
 using Dapper;
 using Impact.Ingest;
 using Impact.Ingest.Webhooks;
-using Impact.Orchestrations;
-using Impact.Shared;
 using Impact.Shared.Webhooks;
 using Impact.TestSupport;
 using Microsoft.AspNetCore.Http;
@@ -124,9 +122,7 @@ public sealed class WebhookScenario : IScenario
             ["WebhookQueueName"] = queueName,
             ["Webhooks:Kintell:Secrets"] = Secret,
         }));
-        builder.AddShared();
-        builder.AddOrchestrationServices();
-        builder.AddIngestFunctions();
+        builder.AddFunctionsAppServices();
         using var host = builder.Build();
         await host.StartAsync();
         var function = ActivatorUtilities.CreateInstance<KintellWebhook>(host.Services);

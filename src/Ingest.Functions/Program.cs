@@ -1,7 +1,6 @@
 using Impact.Ingest;
 using Impact.Ingest.Http;
 using Impact.Orchestrations;
-using Impact.Shared;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.DurableTask.Worker;
@@ -13,8 +12,6 @@ builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<ProblemDetailsMiddleware>();
 builder.ConfigureDurableWorker().AddTasks(registry => registry.AddOrchestrations());
 
-builder.AddShared();
-builder.AddOrchestrationServices();
-builder.AddIngestFunctions();
+builder.AddFunctionsAppServices();
 
 builder.Build().Run();

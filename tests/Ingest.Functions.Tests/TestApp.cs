@@ -1,6 +1,4 @@
 using Azure.Storage.Queues;
-using Impact.Orchestrations;
-using Impact.Shared;
 using Impact.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,9 +52,7 @@ public sealed class TestApp : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
         }
 
-        builder.AddShared();
-        builder.AddOrchestrationServices();
-        builder.AddIngestFunctions();
+        builder.AddFunctionsAppServices();
         services?.Invoke(builder.Services);
         var host = builder.Build();
         try

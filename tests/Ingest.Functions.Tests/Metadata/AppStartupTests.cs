@@ -1,7 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using Impact.Orchestrations;
-using Impact.Shared;
 using Impact.TestSupport;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
@@ -21,9 +19,7 @@ public sealed class AppStartupTests
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(SampleValues());
         builder.Configuration.AddConfiguration(TestStorage.Configuration(db.ConnectionString));
-        builder.AddShared();
-        builder.AddOrchestrationServices();
-        builder.AddIngestFunctions();
+        builder.AddFunctionsAppServices();
         using var host = builder.Build();
 
         await host.StartAsync(); // runs every options validation
