@@ -1,5 +1,6 @@
 // Benchmarks: `dotnet run -c Release --project bench -- <scenario>|all`.
-// Each scenario measures a baseline in the same run and writes bench/results/<scenario>.md.
+// Each scenario measures a baseline in the same run and writes bench/results/<scenario>.md
+// (bench/results/<scenario>-<arguments>.md when given arguments, e.g. `backfill 2000000`).
 // They use the same local services as the tests (started if needed).
 using System.Reflection;
 using Impact.Bench;
@@ -23,10 +24,13 @@ Directory.CreateDirectory(resultsDir);
 foreach (var scenario in scenarios.Where(s => wanted == "all" || s.Name == wanted))
 {
     Console.WriteLine($"== {scenario.Name}");
-    var report = await scenario.RunAsync(args.Skip(1).ToArray());
-    var header = $"# {scenario.Name}\n\nMeasured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, " +
-                 $".NET {Environment.Version}, Release build. Command: `dotnet run -c Release --project bench -- {scenario.Name}`.\n\n";
-    var path = Path.Combine(resultsDir, scenario.Name + ".md");
+    var extra = args.Skip(1).ToArray();
+    var report = await scenario.RunAsync(extra);
+    var command = string.Join(' ', [scenario.Name, .. extra]);
+    var header = $"# {command}\n\nMeasured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, " +
+                 $".NET {Environment.Version}, Release build. Command: `dotnet run -c Release --project bench -- {command}`.\n\n";
+    // A run with its own arguments (e.g. another size) gets its own file: the default results stay.
+    var path = Path.Combine(resultsDir, string.Join('-', [scenario.Name, .. extra]) + ".md");
     await File.WriteAllTextAsync(path, header + report);
     Console.WriteLine(report);
     Console.WriteLine($"-> {path}");
