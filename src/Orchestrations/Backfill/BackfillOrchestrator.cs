@@ -14,8 +14,8 @@ public sealed record BackfillProgress(string Status, long ProcessedRows, long Su
 /// <summary>
 /// Imports a CSV chunk by chunk. Each generation runs one import activity (a few chunks, each
 /// committed on its own) and continues as new, so the history stays a few events long however
-/// big the file is; all state (checkpoint, counts,
-/// status) lives in the job row, written with the chunk's rows. Paused: waits for the
+/// big the file is; all state (checkpoint, counts, status) lives in the job row, written with
+/// the chunk's rows. Paused: waits for the
 /// <see cref="ResumeEvent"/>, then asks the database again. A chunk that keeps failing marks
 /// the job failed; resuming it starts a new instance that continues from the checkpoint.
 /// </summary>

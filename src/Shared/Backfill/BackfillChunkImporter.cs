@@ -98,9 +98,12 @@ public static class BackfillChunkImporter
             await using var stream = await container.GetBlobClient(job.BlobName).OpenReadAsync(
                 new BlobOpenReadOptions(allowModifications: false) { Position = offset, BufferSize = 1 << 20 }, ct);
             var reader = new CsvRecordReader(stream, job.Delimiter[0], offset, record, maxRecordBytes);
+            // Where each column the validation wants sits in this file (-1 = absent).
+            var positions = BackfillKinds.Columns(job.Kind)
+                .Select(w => Array.FindIndex(job.Columns, c => string.Equals(c, w, StringComparison.OrdinalIgnoreCase))).ToArray();
             for (var i = 0; i < maxChunks; i++)
             {
-                var chunk = await ReadChunkAsync(job, reader, chunkRows, ct);
+                var chunk = await ReadChunkAsync(job, reader, positions, chunkRows, ct);
                 await writer.WriteAsync(chunk, ct);
                 if (chunk.EndOfFile)
                 {
@@ -120,12 +123,10 @@ public static class BackfillChunkImporter
         }
     }
 
-    private static async Task<Chunk> ReadChunkAsync(BackfillJob job, CsvRecordReader reader, int chunkRows, CancellationToken ct)
+    private static async Task<Chunk> ReadChunkAsync(BackfillJob job, CsvRecordReader reader, int[] positions, int chunkRows, CancellationToken ct)
     {
         var startOffset = reader.Offset;
         var columnCount = job.Columns.Length;
-        var wanted = BackfillKinds.Columns(job.Kind);
-        var positions = wanted.Select(w => Array.FindIndex(job.Columns, c => string.Equals(c, w, StringComparison.OrdinalIgnoreCase))).ToArray();
         var sessions = new List<SessionRow>();
         var users = new List<UserRow>();
         using var errorBytes = new MemoryStream();

@@ -205,17 +205,17 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
     private static string LiteralPattern(string text) =>
         string.Concat(text.Select(ch => char.IsAsciiLetterOrDigit(ch) ? ch.ToString() : "\\" + ch));
 
-    private sealed record BackfillFile(string Container, string Blob, char Delimiter);
+    private sealed record BackfillFile(BlockBlobClient Blob, char Delimiter);
 
-    private static async Task<List<BackfillFile>> BackfillFilesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    private async Task<List<BackfillFile>> BackfillFilesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
         var jobs = await conn.QueryAsync<(string Container, string BlobName, string ErrorBlobName, string Delimiter)>(new CommandDefinition(
             "SELECT blob_container, blob_name, error_blob_name, delimiter FROM impact.backfill_jobs ORDER BY created_at",
             transaction: tx, cancellationToken: ct));
         return [.. jobs.SelectMany(j => new[]
         {
-            new BackfillFile(j.Container, j.BlobName, j.Delimiter[0]),
-            new BackfillFile(j.Container, j.ErrorBlobName, ','),
+            new BackfillFile(blobs.GetBlobContainerClient(j.Container).GetBlockBlobClient(j.BlobName), j.Delimiter[0]),
+            new BackfillFile(blobs.GetBlobContainerClient(j.Container).GetBlockBlobClient(j.ErrorBlobName), ','),
         })];
     }
 
@@ -225,8 +225,7 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
         var records = 0;
         foreach (var f in files)
         {
-            var n = await CsvBlobMasking.MaskRecordsNamingAsync(
-                blobs.GetBlobContainerClient(f.Container).GetBlockBlobClient(f.Blob), f.Delimiter, email, ct);
+            var n = await CsvBlobMasking.MaskRecordsNamingAsync(f.Blob, f.Delimiter, email, ct);
             if (n > 0)
             {
                 changed.Add(f);
@@ -242,8 +241,7 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
         long found = 0;
         foreach (var f in files)
         {
-            found += (await CsvBlobMasking.FindRecordsNamingAsync(
-                blobs.GetBlobContainerClient(f.Container).GetBlockBlobClient(f.Blob), f.Delimiter, email, ct)).Count;
+            found += (await CsvBlobMasking.FindRecordsNamingAsync(f.Blob, f.Delimiter, email, ct)).Count;
         }
 
         return found;
