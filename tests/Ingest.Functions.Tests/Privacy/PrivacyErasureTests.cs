@@ -1,12 +1,12 @@
 using System.Text;
 using System.Text.Json;
-using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using Dapper;
 using Impact.Shared.Backfill;
 using Impact.Shared.Http;
 using Impact.Shared.Privacy;
 using Impact.TestSupport;
+using Impact.TestSupport.Backfill;
 using Impact.TestSupport.Durable;
 using Npgsql;
 
@@ -142,7 +142,6 @@ public sealed class PrivacyErasureTests
         await using var host = await PrivacyDurable.StartAsync(db, Settings());
         var blobs = TestStorage.Blobs();
         var container = blobs.GetBlobContainerClient(TestStorage.UniqueName("backfill"));
-        await container.CreateIfNotExistsAsync();
         var lookalike = "jo" + data.SubjectEmail; // another address that merely contains the person's
         var file = Encoding.UTF8.GetBytes(
             "session_id;session_type;participant_email;volunteer_email;date;duration_min;rating;feedback_text;language_level\r\n" +
@@ -151,8 +150,8 @@ public sealed class PrivacyErasureTests
             $"S3;Language;{lookalike};{data.OtherEmail};2025-03-03;30;;;A2\r\n" +
             $"S4;Cooking;{data.SubjectEmail};{data.OtherEmail};2025-03-04;30;;;\r\n");
         // Job A ran before the erasure (its error file holds S4); job B was uploaded but has not run yet.
-        var jobA = await CreateImportAsync(db, container, file);
-        var jobB = await CreateImportAsync(db, container, file);
+        var jobA = await BackfillTestJobs.CreateSessionsJobAsync(db.DataSource, container, file);
+        var jobB = await BackfillTestJobs.CreateSessionsJobAsync(db.DataSource, container, file);
         var imported = await BackfillChunkImporter.ImportChunksAsync(db.DataSource, blobs, jobA, 100, 1 << 20, 1);
         Assert.Equal(1, imported.FailedRows);
         var errorFile = container.GetBlockBlobClient($"errors/{jobA}.csv");
@@ -201,17 +200,6 @@ public sealed class PrivacyErasureTests
     private static bool NamesAddress(string text, string email) =>
         System.Text.RegularExpressions.Regex.IsMatch(text, $@"(?<![A-Za-z0-9._%+@-]){System.Text.RegularExpressions.Regex.Escape(email)}(?![A-Za-z0-9._%+@-])",
             System.Text.RegularExpressions.RegexOptions.IgnoreCase);
-
-    private static async Task<Guid> CreateImportAsync(TestDatabase db, BlobContainerClient container, byte[] file)
-    {
-        var jobId = Guid.NewGuid();
-        await container.GetBlobClient($"uploads/{jobId}.csv").UploadAsync(new BinaryData(file));
-        var header = (await CsvHeader.ReadAsync(new MemoryStream(file)))!;
-        await ErrorFile.CreateAsync(container.GetBlockBlobClient($"errors/{jobId}.csv"), header.Columns);
-        await BackfillJobs.CreateAsync(db.DataSource, jobId, BackfillKinds.KintellSessions, "sessions.csv", container.Name,
-            $"uploads/{jobId}.csv", file.Length, header, $"errors/{jobId}.csv");
-        return jobId;
-    }
 
     [Fact]
     public async Task RunningAFinishedErasureAgainChangesNothing()

@@ -1,5 +1,4 @@
 using Azure;
-using Azure.Storage.Blobs.Specialized;
 using Dapper;
 using Impact.Shared.Backfill;
 using Impact.TestSupport;
@@ -10,32 +9,14 @@ namespace Impact.Shared.Tests.Backfill;
 /// <summary>The import step on its own, against real PostgreSQL and Azurite: no orchestration.</summary>
 public sealed class BackfillChunkImporterTests
 {
-    private static async Task<Guid> CreateJobAsync(TestDatabase db, string container, byte[]? file, long fileBytes)
-    {
-        var blobs = TestStorage.Blobs().GetBlobContainerClient(container);
-        await blobs.CreateIfNotExistsAsync();
-        var jobId = Guid.NewGuid();
-        if (file is not null)
-        {
-            await blobs.GetBlobClient($"uploads/{jobId}.csv").UploadAsync(new BinaryData(file));
-        }
-
-        var header = (await CsvHeader.ReadAsync(new MemoryStream(file ?? System.Text.Encoding.UTF8.GetBytes(KintellSessionsCsv.Header + "\n"))))!;
-        await ErrorFile.CreateAsync(blobs.GetBlockBlobClient($"errors/{jobId}.csv"), header.Columns);
-        await BackfillJobs.CreateAsync(db.DataSource, jobId, BackfillKinds.KintellSessions, "test.csv", container,
-            $"uploads/{jobId}.csv", fileBytes, header, $"errors/{jobId}.csv");
-        return jobId;
-    }
-
     [Fact]
     public async Task AStepImportsAtMostItsChunksAndEachChunkCommitsItsOwnCheckpointAndProgressEvent()
     {
         await using var db = await TestDatabase.CreateAsync();
-        var container = TestStorage.UniqueName("importer");
-        var csv = new KintellSessionsCsv { Rows = 1_050, BadEvery = 100 };
-        var file = csv.ToBytes();
-        var jobId = await CreateJobAsync(db, container, file, file.Length);
         var blobs = TestStorage.Blobs();
+        var container = blobs.GetBlobContainerClient(TestStorage.UniqueName("importer"));
+        var csv = new KintellSessionsCsv { Rows = 1_050, BadEvery = 100 };
+        var jobId = await BackfillTestJobs.CreateSessionsJobAsync(db.DataSource, container, csv.ToBytes());
 
         var first = await BackfillChunkImporter.ImportChunksAsync(db.DataSource, blobs, jobId, chunkRows: 100, maxRecordBytes: 1 << 20, maxChunks: 3);
 
@@ -63,7 +44,7 @@ public sealed class BackfillChunkImporterTests
         Assert.Equal(csv.BadRows.Count, job.FailedRows);
         Assert.Equal(1_050 - csv.BadRows.Count, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM impact.kintell_sessions"));
         Assert.Equal(11, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM impact.events WHERE type = 'backfill.progress'"));
-        var errors = (await TestStorage.Blobs().GetBlobContainerClient(container).GetBlobClient($"errors/{jobId}.csv").DownloadContentAsync()).Value.Content.ToString();
+        var errors = (await container.GetBlobClient($"errors/{jobId}.csv").DownloadContentAsync()).Value.Content.ToString();
         foreach (var bad in csv.BadRows)
         {
             Assert.Contains($",{bad.RecordNumber},", errors, StringComparison.Ordinal);
@@ -74,7 +55,9 @@ public sealed class BackfillChunkImporterTests
     public async Task AnUploadThatCannotBeReadFailsTheStepAndMovesNothing()
     {
         await using var db = await TestDatabase.CreateAsync();
-        var jobId = await CreateJobAsync(db, TestStorage.UniqueName("importer"), file: null, fileBytes: 10_000);
+        var container = TestStorage.Blobs().GetBlobContainerClient(TestStorage.UniqueName("importer"));
+        var jobId = await BackfillTestJobs.CreateSessionsJobAsync(db.DataSource, container, new KintellSessionsCsv { Rows = 100 }.ToBytes());
+        await container.GetBlobClient($"uploads/{jobId}.csv").DeleteAsync();
 
         var e = await Assert.ThrowsAsync<RequestFailedException>(() =>
             BackfillChunkImporter.ImportChunksAsync(db.DataSource, TestStorage.Blobs(), jobId, chunkRows: 100, maxRecordBytes: 1 << 20, maxChunks: 3));
