@@ -131,9 +131,40 @@ public abstract class PartnerConnector(IHttpClientFactory httpClients, TimeProvi
     }
 }
 
+/// <summary>A connector whose platform wants an OAuth2 client-credentials bearer token.</summary>
+public abstract class OAuthPartnerConnector(IHttpClientFactory httpClients, TimeProvider time, OAuthTokenCache tokens)
+    : PartnerConnector(httpClients, time)
+{
+    /// <summary>
+    /// POSTs with a bearer token from the cache (fetched once, reused across attempts); a 401 drops the
+    /// cached token so the next attempt fetches a new one.
+    /// </summary>
+    protected async Task<PartnerResponse> PostWithTokenAsync(string platform, OAuthPartnerOptions o, Uri url, string body,
+        Action<HttpRequestMessage> addHeaders, CancellationToken ct)
+    {
+        var token = await tokens.GetAsync(platform, o, ct);
+        if (token.Failure is { } failure)
+        {
+            return failure;
+        }
+
+        var response = await PostAsync(platform, url, body, m =>
+        {
+            m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+            addHeaders(m);
+        }, ct);
+        if (response.StatusCode == 401)
+        {
+            tokens.Invalidate(o);
+        }
+
+        return response;
+    }
+}
+
 /// <summary>Benevity: OAuth2 client credentials, <c>Idempotency-Key</c>.</summary>
 public sealed class BenevityConnector(IHttpClientFactory httpClients, TimeProvider time, IOptionsMonitor<ImpactInOptions> options, OAuthTokenCache tokens)
-    : PartnerConnector(httpClients, time)
+    : OAuthPartnerConnector(httpClients, time, tokens)
 {
     /// <summary>Path of the impact report endpoint under the base URL.</summary>
     public const string Path = "api/v1/impact-reports";
@@ -147,29 +178,14 @@ public sealed class BenevityConnector(IHttpClientFactory httpClients, TimeProvid
             return NotConfigured("Benevity", "ImpactIn:Benevity:BaseUrl, TokenUrl, ClientId and ClientSecret");
         }
 
-        var token = await tokens.GetAsync("Benevity", o, ct);
-        if (token.Failure is { } failure)
-        {
-            return failure;
-        }
-
-        var response = await PostAsync("Benevity", Endpoint(o.BaseUrl, Path), request.Payload, m =>
-        {
-            m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
-            m.Headers.Add("Idempotency-Key", request.IdempotencyKey);
-        }, ct);
-        if (response.StatusCode == 401)
-        {
-            tokens.Invalidate(o);
-        }
-
-        return response;
+        return await PostWithTokenAsync("Benevity", o, Endpoint(o.BaseUrl, Path), request.Payload,
+            m => m.Headers.Add("Idempotency-Key", request.IdempotencyKey), ct);
     }
 }
 
 /// <summary>Workday: OAuth2 client credentials, <c>X-Workday-Tenant</c>, <c>Idempotency-Key</c>.</summary>
 public sealed class WorkdayConnector(IHttpClientFactory httpClients, TimeProvider time, IOptionsMonitor<ImpactInOptions> options, OAuthTokenCache tokens)
-    : PartnerConnector(httpClients, time)
+    : OAuthPartnerConnector(httpClients, time, tokens)
 {
     /// <summary>Path of the volunteer activity endpoint under the base URL.</summary>
     public const string Path = "api/v1/volunteer-activities";
@@ -183,24 +199,11 @@ public sealed class WorkdayConnector(IHttpClientFactory httpClients, TimeProvide
             return NotConfigured("Workday", "ImpactIn:Workday:BaseUrl, TokenUrl, ClientId, ClientSecret and Tenant");
         }
 
-        var token = await tokens.GetAsync("Workday", o, ct);
-        if (token.Failure is { } failure)
+        return await PostWithTokenAsync("Workday", o, Endpoint(o.BaseUrl, Path), request.Payload, m =>
         {
-            return failure;
-        }
-
-        var response = await PostAsync("Workday", Endpoint(o.BaseUrl, Path), request.Payload, m =>
-        {
-            m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
             m.Headers.Add("X-Workday-Tenant", o.Tenant);
             m.Headers.Add("Idempotency-Key", request.IdempotencyKey);
         }, ct);
-        if (response.StatusCode == 401)
-        {
-            tokens.Invalidate(o);
-        }
-
-        return response;
     }
 }
 
