@@ -1,3 +1,4 @@
+using Impact.Shared;
 using System.Diagnostics;
 using System.Globalization;
 using Dapper;
@@ -100,7 +101,7 @@ public sealed class BackfillScenario : IScenario
             ["Backfill:ChunksPerActivity"] = chunksPerActivity.ToString(CultureInfo.InvariantCulture),
             ["Backfill:Container"] = container,
         };
-        await using var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(), b => b.AddOrchestrationServices(), settings);
+        await using var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(), b => b.AddShared(), settings);
 
         // The file goes to disk, then to the blob: it is never in the process's memory as a whole.
         var path = Path.GetTempFileName();

@@ -22,7 +22,7 @@ public static class StreamHostApp
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         configure?.Invoke(builder);
 
-        builder.AddShared();
+        builder.AddCore();
         builder.AddStreamAuthentication();
         builder.AddStreaming();
         builder.Services.AddProblemDetails();

@@ -60,7 +60,6 @@ using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
 var worker = Host.CreateApplicationBuilder(args);
 worker.Logging.SetMinimumLevel(LogLevel.Warning);
 worker.AddShared();
-worker.AddOrchestrationServices();
 worker.Services.AddDurableTaskWorker(b =>
 {
     b.UseGrpc(channel);

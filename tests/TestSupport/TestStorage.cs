@@ -24,6 +24,8 @@ public static class TestStorage
         {
             [StorageClients.ConnectionName] = ConnectionString,
             ["Postgres:ConnectionString"] = postgresConnectionString ?? LocalServices.Settings.PostgresConnectionString,
+            // Every host built with the app's registration validates this; webhook tests set their own.
+            ["Webhooks:Kintell:Secrets"] = "test-only-kintell-secret",
         };
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 
 namespace Impact.Ingest.ImpactIn;
 
@@ -13,7 +14,7 @@ namespace Impact.Ingest.ImpactIn;
 public sealed record BulkReplayRequest(IReadOnlyList<Guid>? Ids);
 
 /// <summary>The deliveries log: list, detail, replays and per-platform stats.</summary>
-public sealed class ImpactInDeliveries(DeliveryStore deliveries, ImpactInDeliveryStarter starter)
+public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<ImpactInOptions> options)
 {
     /// <summary>Most ids one bulk replay takes.</summary>
     public const int MaxBulkReplay = 100;
@@ -67,7 +68,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, ImpactInDeliver
                     $"Delivery {id} is {result.Status}; only a failed delivery can be replayed.");
         }
 
-        await starter.StartAsync(client, new DeliveryStart(id, result.InstanceId!), req.HttpContext.RequestAborted);
+        await client.StartDeliveryAsync(new DeliveryStart(id, result.InstanceId!), options.Value, req.HttpContext.RequestAborted);
         return ApiResults.Json(StatusCodes.Status202Accepted, result,
             new Dictionary<string, string> { ["Location"] = $"/v1/impact-in/deliveries/{id}" });
     }
@@ -90,7 +91,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, ImpactInDeliver
         var results = await deliveries.ReplayAsync(body.Ids!, PerformedBy);
         foreach (var queued in results.Where(r => r.Result == "queued"))
         {
-            await starter.StartAsync(client, new DeliveryStart(queued.DeliveryId, queued.InstanceId!), req.HttpContext.RequestAborted);
+            await client.StartDeliveryAsync(new DeliveryStart(queued.DeliveryId, queued.InstanceId!), options.Value, req.HttpContext.RequestAborted);
         }
 
         return ApiResults.Json(StatusCodes.Status202Accepted, new { queued = results.Count(r => r.Result == "queued"), results });
@@ -109,7 +110,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, ImpactInDeliver
         var queued = await deliveries.ReplayAllFailedAsync(companyId, platform, PerformedBy);
         foreach (var delivery in queued)
         {
-            await starter.StartAsync(client, delivery, req.HttpContext.RequestAborted);
+            await client.StartDeliveryAsync(delivery, options.Value, req.HttpContext.RequestAborted);
         }
 
         return ApiResults.Json(StatusCodes.Status202Accepted, new { queued = queued.Count, deliveries = queued });

@@ -16,7 +16,7 @@ public sealed record SchedulerTick(int Claimed, int Created, int Started);
 /// <c>next_run</c>, then starts each delivery's orchestration under its deterministic instance id.
 /// Deliveries whose start was lost (a crash between commit and start) are started on a later tick.
 /// </summary>
-public sealed partial class ImpactInScheduler(DeliveryStore deliveries, ImpactInDeliveryStarter starter, IOptions<ImpactInOptions> options,
+public sealed partial class ImpactInScheduler(DeliveryStore deliveries, IOptions<ImpactInOptions> options,
     ILogger<ImpactInScheduler> logger)
 {
     [Function(nameof(ImpactInScheduler))]
@@ -31,7 +31,7 @@ public sealed partial class ImpactInScheduler(DeliveryStore deliveries, ImpactIn
         var started = 0;
         foreach (var delivery in claim.Created.Concat(claim.Stale).DistinctBy(d => d.InstanceId))
         {
-            if (await starter.StartAsync(client, delivery, ct))
+            if (await client.StartDeliveryAsync(delivery, o, ct))
             {
                 started++;
             }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Impact.Ingest.ImpactIn;
@@ -21,7 +22,7 @@ public sealed record CreateScheduleRequest(Guid? CompanyId, string? Platform, st
 public sealed record UpdateScheduleRequest(string? Schedule, string? TimeZone, string? Period, string? OrganizationId, string? ProgramId, bool? Active);
 
 /// <summary>CRUD on <c>/v1/impact-in/schedules</c>, run-now and preview.</summary>
-public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore deliveries, ImpactInDeliveryStarter starter, NpgsqlDataSource dataSource)
+public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore deliveries, IOptions<ImpactInOptions> options, NpgsqlDataSource dataSource)
 {
     [Function(nameof(ImpactInCreateSchedule))]
     public async Task<IActionResult> ImpactInCreateSchedule(
@@ -108,7 +109,7 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
                 "A period is delivered once; replay that delivery if it failed.");
         }
 
-        await starter.StartAsync(client, new DeliveryStart(delivery.Id, delivery.InstanceId), req.HttpContext.RequestAborted);
+        await client.StartDeliveryAsync(new DeliveryStart(delivery.Id, delivery.InstanceId), options.Value, req.HttpContext.RequestAborted);
         return ApiResults.Json(StatusCodes.Status202Accepted, delivery,
             new Dictionary<string, string> { ["Location"] = $"/v1/impact-in/deliveries/{delivery.Id}" });
     }

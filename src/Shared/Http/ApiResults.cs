@@ -17,9 +17,15 @@ public static class ApiResults
     public static IActionResult Json(int status, object body, IReadOnlyDictionary<string, string>? headers = null) =>
         new BodyResult(status, "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(body, JsonDefaults.Web), headers);
 
-    /// <summary>Any bytes with a content type (CSV, ZIP, ...).</summary>
-    public static IActionResult Bytes(int status, string contentType, byte[] body, IReadOnlyDictionary<string, string>? headers = null) =>
-        new BodyResult(status, contentType, body, headers);
+    /// <summary>A 204 with no body.</summary>
+    public static IActionResult NoContent() => new BodyResult(StatusCodes.Status204NoContent, null, [], null);
+
+    /// <summary>
+    /// A 200 that streams <paramref name="content"/> (a blob download, say) without holding it in memory,
+    /// as an attachment named <paramref name="fileName"/>; the stream is disposed afterwards.
+    /// </summary>
+    public static IActionResult Stream(Stream content, long length, string contentType, string fileName) =>
+        new StreamResult(content, length, contentType, fileName);
 
     /// <summary>An RFC 9457 problem.</summary>
     public static IActionResult Problem(int status, string title, string detail,
@@ -45,12 +51,17 @@ public static class ApiResults
         return new BodyResult(status, ProblemContentType, JsonSerializer.SerializeToUtf8Bytes(body, JsonDefaults.Web), headers);
     }
 
-    private sealed class BodyResult(int status, string contentType, byte[] body, IReadOnlyDictionary<string, string>? headers) : IActionResult
+    private sealed class BodyResult(int status, string? contentType, byte[] body, IReadOnlyDictionary<string, string>? headers) : IActionResult
     {
         public async Task ExecuteResultAsync(ActionContext context)
         {
             var response = context.HttpContext.Response;
             response.StatusCode = status;
+            if (contentType is null)
+            {
+                return;
+            }
+
             response.ContentType = contentType;
             foreach (var (name, value) in headers ?? new Dictionary<string, string>())
             {
@@ -59,6 +70,22 @@ public static class ApiResults
 
             response.ContentLength = body.Length;
             await response.Body.WriteAsync(body, context.HttpContext.RequestAborted);
+        }
+    }
+
+    private sealed class StreamResult(Stream content, long length, string contentType, string fileName) : IActionResult
+    {
+        public async Task ExecuteResultAsync(ActionContext context)
+        {
+            var response = context.HttpContext.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = contentType;
+            response.ContentLength = length;
+            response.Headers.ContentDisposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment") { FileNameStar = fileName }.ToString();
+            await using (content)
+            {
+                await content.CopyToAsync(response.Body, context.HttpContext.RequestAborted);
+            }
         }
     }
 }

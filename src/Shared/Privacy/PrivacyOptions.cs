@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Impact.Shared.Privacy;
 
@@ -21,18 +20,4 @@ public sealed record PrivacyOptions
     [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$",
         ErrorMessage = "ExportsContainer must be a valid blob container name: 3-63 lower-case letters, digits and single hyphens.")]
     public string ExportsContainer { get; init; } = "privacy-exports";
-}
-
-/// <summary>Registration of the privacy feature's options.</summary>
-public static class PrivacyServiceCollectionExtensions
-{
-    /// <summary>Binds and validates <see cref="PrivacyOptions"/> at start-up.</summary>
-    public static IServiceCollection AddPrivacyOptions(this IServiceCollection services)
-    {
-        services.AddOptions<PrivacyOptions>()
-            .BindConfiguration(PrivacyOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        return services;
-    }
 }

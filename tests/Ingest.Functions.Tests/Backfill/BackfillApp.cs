@@ -1,3 +1,4 @@
+using Impact.Shared;
 using System.Text;
 using Dapper;
 using Impact.Ingest.Backfill;
@@ -59,7 +60,7 @@ internal sealed class BackfillApp : IAsyncDisposable
     public static async Task<BackfillApp> StartAsync(Dictionary<string, string?> settings)
     {
         var db = await TestDatabase.CreateAsync();
-        var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(), b => b.AddOrchestrationServices(), settings);
+        var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(), b => b.AddShared(), settings);
         var options = durable.Services.GetRequiredService<IOptions<BackfillOptions>>().Value;
         return new BackfillApp(db, durable.Client, options, durable);
     }

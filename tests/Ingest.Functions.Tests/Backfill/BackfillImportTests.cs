@@ -1,3 +1,4 @@
+using Impact.Shared;
 using System.Text;
 using Dapper;
 using Impact.Orchestrations;
@@ -221,7 +222,7 @@ public sealed class BackfillImportTests
         await using var db = await TestDatabase.CreateAsync();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => DurableTestHost.StartAsync(db,
-            r => r.AddOrchestrations(), b => b.AddOrchestrationServices(),
+            r => r.AddOrchestrations(), b => b.AddShared(),
             new Dictionary<string, string?> { ["Backfill:ChunkRows"] = "0", ["Backfill:Container"] = "Bad_Name" }));
 
         Assert.Contains("Backfill:ChunkRows", error.Message);

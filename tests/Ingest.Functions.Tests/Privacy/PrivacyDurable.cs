@@ -1,3 +1,4 @@
+using Impact.Shared;
 using Azure.Storage.Blobs;
 using Impact.Ingest.Privacy;
 using Impact.Orchestrations;
@@ -17,14 +18,10 @@ internal static class PrivacyDurable
 {
     /// <summary>Starts the worker. Short durations go in <paramref name="settings"/> (e.g. Privacy:ApprovalTimeout).</summary>
     public static Task<DurableTestHost> StartAsync(TestDatabase db, IDictionary<string, string?> settings) =>
-        DurableTestHost.StartAsync(db, registry => registry.AddOrchestrations(), builder => builder.Services.AddPrivacyServices(), settings);
+        DurableTestHost.StartAsync(db, registry => registry.AddOrchestrations(), builder => builder.AddShared(), settings);
 
-    /// <summary>The privacy HTTP functions, built from the worker's database, storage, options and clock.</summary>
-    public static PrivacyFunctions Functions(this DurableTestHost host) => new(
-        host.Services.GetRequiredService<NpgsqlDataSource>(),
-        host.Services.GetRequiredService<BlobServiceClient>(),
-        host.Services.GetRequiredService<IOptions<PrivacyOptions>>(),
-        host.Services.GetRequiredService<TimeProvider>());
+    /// <summary>The privacy HTTP functions, built by the worker's DI.</summary>
+    public static PrivacyFunctions Functions(this DurableTestHost host) => host.Function<PrivacyFunctions>();
 
     /// <summary>Waits (at most 20 s) for the orchestration of a request to complete; returns its output.</summary>
     public static async Task<string?> WaitForRequestAsync(this DurableTestHost host, Guid requestId)

@@ -1,3 +1,4 @@
+using Impact.Orchestrations.ImpactIn;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Impact.TestSupport;
@@ -226,12 +227,12 @@ public sealed class DeliveryOrchestrationTests
         var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
         var delivery = await host.RunNowAsync(company, Platforms.Benevity);
         await host.WaitForSuccessAsync(delivery.InstanceId);
-        var starter = host.Services.GetRequiredService<Impact.Orchestrations.ImpactIn.ImpactInDeliveryStarter>();
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ImpactInOptions>>().Value;
 
-        var restarted = await starter.StartAsync(host.Client, new DeliveryStart(delivery.Id, delivery.InstanceId));
+        var restarted = await host.Client.StartDeliveryAsync(new DeliveryStart(delivery.Id, delivery.InstanceId), options);
         // E.g. a stale start arriving after a replay took the delivery over under another instance id.
         var intruder = new DeliveryStart(delivery.Id, delivery.InstanceId + "-other");
-        await starter.StartAsync(host.Client, intruder);
+        await host.Client.StartDeliveryAsync(intruder, options);
         var intruderResult = await host.WaitForSuccessAsync(intruder.InstanceId);
 
         Assert.False(restarted);

@@ -1,5 +1,6 @@
 using Impact.Orchestrations.ImpactIn;
-using Impact.TestSupport;
+using Impact.Shared.ImpactIn;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -15,9 +16,9 @@ public sealed class ImpactInOptionsTests
     [InlineData("ImpactIn:Goodera:MaxRecordsPerRequest", "500", "MaxRecordsPerRequest")]
     public async Task AHostWithInvalidImpactInSettingsRefusesToStartAndNamesTheSetting(string key, string value, string named)
     {
-        var builder = Host.CreateApplicationBuilder();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value });
-        builder.Services.AddImpactInServices();
+        builder.AddImpactIn();
         using var host = builder.Build();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
@@ -26,14 +27,20 @@ public sealed class ImpactInOptionsTests
     }
 
     [Fact]
-    public async Task AHostWithDefaultImpactInSettingsStarts()
+    public async Task AHostWithNoImpactInSettingsStartsWithTheDocumentedDefaults()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddConfiguration(TestStorage.Configuration());
-        builder.Services.AddImpactInServices();
+        // An empty builder: nothing from this machine's environment or files reaches the options.
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.AddImpactIn();
         using var host = builder.Build();
 
         await host.StartAsync();
+        var options = host.Services.GetRequiredService<IOptions<ImpactInOptions>>().Value;
         await host.StopAsync();
+
+        Assert.Equal(new ImpactInOptions().MaxAttempts, options.MaxAttempts);
+        Assert.Equal(new ImpactInOptions().BackoffBase, options.BackoffBase);
+        Assert.Equal(new ImpactInOptions().Benevity.BaseUrl, options.Benevity.BaseUrl);
+        Assert.True(options.MaxAttempts >= 1);
     }
 }

@@ -16,7 +16,7 @@ public sealed class PrivacyOptionsTests
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value });
-        builder.Services.AddPrivacyOptions();
+        builder.AddPrivacy();
         using var host = builder.Build();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
@@ -28,7 +28,7 @@ public sealed class PrivacyOptionsTests
     public async Task WithoutSettingsThePrivacyDefaultsApply()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddPrivacyOptions();
+        builder.AddPrivacy();
         using var host = builder.Build();
         await host.StartAsync();
 

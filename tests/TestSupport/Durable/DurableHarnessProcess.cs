@@ -69,6 +69,8 @@ public sealed class DurableHarnessProcess : IAsyncDisposable
             ["Harness__TaskHub"] = "h" + Guid.NewGuid().ToString("N")[..20],
             ["Harness__WorkerId"] = "harness-" + port,
             ["Logging__LogLevel__Default"] = "Warning",
+            // The app's registration validates every feature's settings, webhooks included.
+            ["Webhooks__Kintell__Secrets"] = "test-only-kintell-secret",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {

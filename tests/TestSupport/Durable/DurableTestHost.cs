@@ -17,7 +17,7 @@ namespace Impact.TestSupport.Durable;
 /// <code>
 /// await using var db = await TestDatabase.CreateAsync();
 /// await using var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(),
-///     b => b.AddOrchestrationServices(), new() { ["Backfill:ChunkRows"] = "1000" });
+///     b => b.AddShared(), new() { ["Backfill:ChunkRows"] = "1000" });
 /// var id = await durable.Client.ScheduleNewOrchestrationInstanceAsync("MyOrchestrator", input);
 /// var done = await durable.WaitForCompletionAsync(id);
 /// </code>
@@ -48,7 +48,7 @@ public sealed class DurableTestHost : IAsyncDisposable
     /// durations); the test database's <see cref="NpgsqlDataSource"/>; Azurite
     /// <see cref="BlobServiceClient"/>/<see cref="QueueServiceClient"/>; <paramref name="timeProvider"/>
     /// (default: the system clock); then whatever <paramref name="configure"/> adds — pass the
-    /// app's own registration (e.g. <c>b =&gt; b.AddOrchestrationServices()</c>) so options are
+    /// app's own registration (e.g. <c>b =&gt; b.AddShared()</c>) so options are
     /// bound and validated exactly as in the Functions app. <paramref name="services"/> runs last
     /// and may replace anything.
     /// </summary>
@@ -144,6 +144,9 @@ public sealed class DurableTestHost : IAsyncDisposable
             ? state
             : throw new InvalidOperationException($"Orchestration {instanceId} ended {state.RuntimeStatus}: {state.FailureDetails}");
     }
+
+    /// <summary>A function class built by the worker's DI, as the Functions worker builds it.</summary>
+    public T Function<T>() where T : class => ActivatorUtilities.CreateInstance<T>(Services);
 
     /// <summary>Stops the worker and the in-memory backend.</summary>
     public ValueTask DisposeAsync() => host.DisposeAsync();

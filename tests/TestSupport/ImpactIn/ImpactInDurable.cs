@@ -2,6 +2,9 @@ using Impact.Orchestrations.ImpactIn;
 using Impact.Shared.ImpactIn;
 using Impact.TestSupport.Durable;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Impact.Orchestrations;
+using Impact.Shared;
 
 namespace Impact.TestSupport.ImpactIn;
 
@@ -24,7 +27,7 @@ public static class ImpactInDurable
             values[key] = value;
         }
 
-        return DurableTestHost.StartAsync(database, registry => registry.AddImpactIn(), builder => builder.Services.AddImpactInServices(),
+        return DurableTestHost.StartAsync(database, registry => registry.AddOrchestrations(), builder => builder.AddShared(),
             values, services => services.AddLogging(), time);
     }
 
@@ -34,7 +37,7 @@ public static class ImpactInDurable
         var spec = ScheduleSpec.Parse("monthly", timeZone, null, out _);
         var schedule = await durable.Services.GetRequiredService<ScheduleStore>().CreateAsync(new NewSchedule(companyId, platform, spec, null, null, true));
         var (delivery, _) = await durable.Services.GetRequiredService<DeliveryStore>().CreateRunNowAsync(schedule);
-        await durable.Services.GetRequiredService<ImpactInDeliveryStarter>().StartAsync(durable.Client, new DeliveryStart(delivery.Id, delivery.InstanceId));
+        await durable.Client.StartDeliveryAsync(new DeliveryStart(delivery.Id, delivery.InstanceId), durable.Services.GetRequiredService<IOptions<ImpactInOptions>>().Value);
         return delivery;
     }
 }

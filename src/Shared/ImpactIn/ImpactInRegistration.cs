@@ -1,23 +1,19 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Impact.Shared.ImpactIn;
 
-/// <summary>Registers Impact-In's options, SQL and partner connectors.</summary>
-public static class ImpactInServices
+/// <summary>The Impact-In feature's registration.</summary>
+public static class ImpactInRegistration
 {
     /// <summary>
     /// Binds and validates <see cref="ImpactInOptions"/> at start-up and registers the stores,
-    /// connectors and the named partner <see cref="HttpClient"/>. Safe to call more than once.
+    /// connectors and the named partner <see cref="HttpClient"/>.
     /// </summary>
-    public static IServiceCollection AddImpactIn(this IServiceCollection services)
+    public static IHostApplicationBuilder AddImpactIn(this IHostApplicationBuilder builder)
     {
-        if (services.Any(d => d.ServiceType == typeof(PartnerConnectors)))
-        {
-            return services;
-        }
-
+        var services = builder.Services;
         services.AddOptions<ImpactInOptions>()
             .BindConfiguration(ImpactInOptions.Section)
             .ValidateDataAnnotations()
@@ -25,7 +21,6 @@ public static class ImpactInServices
         services.AddSingleton<IValidateOptions<ImpactInOptions>, PartnerSettingsValidator>();
         services.AddHttpClient(PartnerConnector.HttpClientName, (sp, client) =>
             client.Timeout = sp.GetRequiredService<IOptions<ImpactInOptions>>().Value.HttpTimeout);
-        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<OAuthTokenCache>();
         services.AddSingleton<BenevityConnector>();
         services.AddSingleton<GooderaConnector>();
@@ -33,7 +28,7 @@ public static class ImpactInServices
         services.AddSingleton<PartnerConnectors>();
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<DeliveryStore>();
-        return services;
+        return builder;
     }
 }
 

@@ -1,8 +1,12 @@
 using Azure.Identity;
 using Azure.Messaging.ServiceBus;
+using Impact.Shared.Backfill;
 using Impact.Shared.Database;
 using Impact.Shared.Events;
+using Impact.Shared.ImpactIn;
+using Impact.Shared.Privacy;
 using Impact.Shared.Storage;
+using Impact.Shared.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,29 +15,55 @@ using Npgsql;
 
 namespace Impact.Shared;
 
-/// <summary>Registers what every host of this solution needs.</summary>
-public static class SharedServiceCollectionExtensions
+/// <summary>Registers what the hosts of this solution need; each method is called once per host.</summary>
+public static class SharedRegistration
 {
     /// <summary>
-    /// One <see cref="NpgsqlDataSource"/>, storage clients and a <see cref="TimeProvider"/>,
-    /// with options validated at start-up.
+    /// Everything the Functions app and its durable workers use from Shared: PostgreSQL and the
+    /// clock, storage clients, the Service Bus relay, then each feature's own registration, once.
     /// </summary>
     public static IHostApplicationBuilder AddShared(this IHostApplicationBuilder builder)
+    {
+        builder.AddCore();
+        builder.AddStorage();
+        builder.AddEventRelay();
+        builder.AddWebhooks();
+        builder.AddBackfill();
+        builder.AddPrivacy();
+        builder.AddImpactIn();
+        return builder;
+    }
+
+    /// <summary>
+    /// What every host needs (the SSE host needs nothing more): one <see cref="NpgsqlDataSource"/> over
+    /// validated <see cref="PostgresOptions"/>, and the system clock as <see cref="TimeProvider"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddCore(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<PostgresOptions>()
             .BindConfiguration(PostgresOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-
         builder.Services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<PostgresOptions>>().Value;
             return new NpgsqlDataSourceBuilder(options.ConnectionString).Build();
         });
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    /// <summary>Queue and blob clients of the storage account in <c>AzureWebJobsStorage</c>.</summary>
+    public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
+    {
         builder.Services.AddSingleton(sp => StorageClients.CreateQueueService(sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton(sp => StorageClients.CreateBlobService(sp.GetRequiredService<IConfiguration>()));
-        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
 
+    /// <summary>The relay of the events table to Service Bus; the sender only when Service Bus is configured.</summary>
+    public static IHostApplicationBuilder AddEventRelay(this IHostApplicationBuilder builder)
+    {
         builder.Services.AddOptions<ServiceBusOptions>().BindConfiguration(ServiceBusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ServiceBusRelay>();
         var serviceBus = builder.Configuration.GetSection(ServiceBusOptions.Section).Get<ServiceBusOptions>() ?? new ServiceBusOptions();
@@ -48,6 +78,7 @@ public static class SharedServiceCollectionExtensions
                 : new ServiceBusClient(serviceBus.ConnectionString));
             builder.Services.AddSingleton(sp => sp.GetRequiredService<ServiceBusClient>().CreateSender(serviceBus.Topic));
         }
+
         return builder;
     }
 }

@@ -1,11 +1,12 @@
-using Impact.Shared.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Impact.Ingest.Webhooks;
+namespace Impact.Shared.Webhooks;
 
-internal static class WebhooksRegistration
+/// <summary>The webhooks feature's registration.</summary>
+public static class WebhooksRegistration
 {
+    /// <summary><see cref="WebhookOptions"/> and <see cref="WebhookQueueOptions"/> (validated at start-up), the stores, the queue, receiver and processor.</summary>
     public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<WebhookOptions>()

@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Impact.Orchestrations.Backfill;
+namespace Impact.Shared.Backfill;
 
 /// <summary>Settings section <c>Backfill</c> (environment: <c>Backfill__ChunkRows</c>, ...).</summary>
 public sealed record BackfillOptions
 {
+    /// <summary>The configuration section.</summary>
     public const string Section = "Backfill";
 
     /// <summary>Records per chunk: one transaction, one checkpoint, and the memory bound of a step.</summary>

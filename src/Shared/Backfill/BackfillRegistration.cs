@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Impact.Shared.Backfill;
+
+/// <summary>The backfill feature's registration.</summary>
+public static class BackfillRegistration
+{
+    /// <summary><see cref="BackfillOptions"/>, validated at start-up.</summary>
+    public static IHostApplicationBuilder AddBackfill(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<BackfillOptions>()
+            .BindConfiguration(BackfillOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return builder;
+    }
+}
