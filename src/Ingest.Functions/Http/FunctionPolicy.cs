@@ -1,0 +1,27 @@
+namespace Impact.Ingest.Http;
+
+/// <summary>One HTTP function and who may call it.</summary>
+/// <param name="Name">The function's name (as in <c>functions.metadata</c>).</param>
+/// <param name="EntryPoint">Full type name and method, as the worker reports it.</param>
+/// <param name="Methods">HTTP methods, upper case.</param>
+/// <param name="Route">The route template without the <c>v1/</c> prefix.</param>
+/// <param name="Roles">Roles any one of which lets a caller in; empty for a partner webhook.</param>
+public sealed record FunctionPolicy(string Name, string EntryPoint, IReadOnlyList<string> Methods, string Route, IReadOnlyList<string> Roles)
+{
+    /// <summary>Authenticated by the partner's signature, not by a token.</summary>
+    public bool IsPartnerWebhook => Roles.Count == 0;
+
+    /// <summary>True when <paramref name="method"/> and <paramref name="path"/> (without <c>/v1/</c>) hit this function.</summary>
+    public bool Matches(string method, string path)
+    {
+        if (!Methods.Contains(method.ToUpperInvariant()))
+        {
+            return false;
+        }
+
+        var want = Route.Split('/');
+        var have = path.Trim('/').Split('/');
+        return want.Length == have.Length
+            && want.Zip(have).All(p => p.First.StartsWith('{') || string.Equals(p.First, p.Second, StringComparison.OrdinalIgnoreCase));
+    }
+}
