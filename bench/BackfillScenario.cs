@@ -8,7 +8,8 @@ using Impact.Shared.Backfill;
 using Impact.TestSupport;
 using Impact.TestSupport.Backfill;
 using Impact.TestSupport.Durable;
-using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -125,18 +126,18 @@ public sealed class BackfillScenario : IScenario
             }
 
             await ErrorFile.CreateAsync(Azure.Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlockBlobClient(blobs, $"errors/{jobId}.csv"), header.Columns);
-            await BackfillJobs.CreateAsync(db.DataSource, jobId, BackfillKinds.KintellSessions, "bench.csv", container,
+            var jobs = durable.Services.GetRequiredService<BackfillJobStore>();
+            await jobs.CreateAsync(jobId, BackfillKinds.KintellSessions, "bench.csv", container,
                 $"uploads/{jobId}.csv", new FileInfo(path).Length, header, $"errors/{jobId}.csv");
 
             GC.Collect();
             using var sampler = new MemorySampler();
             var clock = Stopwatch.StartNew();
-            await durable.Client.ScheduleNewOrchestrationInstanceAsync(nameof(BackfillOrchestrator),
-                new BackfillRun(jobId, 3, 5), new StartOrchestrationOptions(jobId.ToString()));
+            await durable.Client.StartBackfillAsync(jobId, durable.Services.GetRequiredService<IOptions<BackfillOptions>>().Value);
             var done = await durable.WaitForCompletionAsync(jobId.ToString(), TimeSpan.FromMinutes(20));
             clock.Stop();
-            var job = (await BackfillJobs.GetAsync(db.DataSource, jobId))!;
-            if (job.Status != "completed" || job.ProcessedRows != rows)
+            var job = await jobs.GetAsync(jobId);
+            if (job.Status != BackfillStatus.Completed || job.ProcessedRows != rows)
             {
                 throw new InvalidOperationException($"backfill ended {job.Status} after {job.ProcessedRows} rows ({done.RuntimeStatus})");
             }

@@ -1,20 +1,16 @@
-using Azure.Storage.Blobs;
 using Impact.Shared.Backfill;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Impact.Orchestrations.Backfill;
 
 /// <summary>Imports the next chunks of a job (see <see cref="BackfillChunkImporter"/>).</summary>
-public sealed partial class ImportBackfillChunk(NpgsqlDataSource dataSource, BlobServiceClient blobs,
-    IOptions<BackfillOptions> options, ILogger<ImportBackfillChunk> logger) : TaskActivity<Guid, BackfillProgress>
+public sealed partial class ImportBackfillChunk(BackfillChunkImporter importer, ILogger<ImportBackfillChunk> logger)
+    : TaskActivity<Guid, BackfillProgress>
 {
     public override async Task<BackfillProgress> RunAsync(TaskActivityContext context, Guid jobId)
     {
-        var o = options.Value;
-        var job = await BackfillChunkImporter.ImportChunksAsync(dataSource, blobs, jobId, o.ChunkRows, o.MaxRecordBytes, o.ChunksPerActivity);
+        var job = await importer.ImportChunksAsync(jobId);
         LogChunk(logger, jobId, job.Status, job.ProcessedRows, job.FailedRows, job.Percent);
         return new BackfillProgress(job.Status, job.ProcessedRows, job.SucceededRows, job.FailedRows, job.Percent);
     }
@@ -27,12 +23,12 @@ public sealed partial class ImportBackfillChunk(NpgsqlDataSource dataSource, Blo
 public sealed record BackfillFailure(Guid JobId, string Reason);
 
 /// <summary>Marks a job failed after its chunk ran out of retries.</summary>
-public sealed partial class MarkBackfillFailed(NpgsqlDataSource dataSource, ILogger<MarkBackfillFailed> logger) : TaskActivity<BackfillFailure, bool>
+public sealed partial class MarkBackfillFailed(BackfillJobStore jobs, ILogger<MarkBackfillFailed> logger) : TaskActivity<BackfillFailure, bool>
 {
     public override async Task<bool> RunAsync(TaskActivityContext context, BackfillFailure failure)
     {
         LogFailed(logger, failure.JobId, failure.Reason);
-        await BackfillJobs.MarkFailedAsync(dataSource, failure.JobId, failure.Reason);
+        await jobs.MarkFailedAsync(failure.JobId, failure.Reason);
         return true;
     }
 

@@ -1,3 +1,4 @@
+using Impact.Shared.Backfill;
 using Microsoft.DurableTask;
 
 namespace Impact.Orchestrations.Backfill;
@@ -18,6 +19,7 @@ public sealed record BackfillProgress(string Status, long ProcessedRows, long Su
 /// the chunk's rows. Paused: waits for the
 /// <see cref="ResumeEvent"/>, then asks the database again. A chunk that keeps failing marks
 /// the job failed; resuming it starts a new instance that continues from the checkpoint.
+/// Started and resumed through <see cref="BackfillStarts"/>.
 /// </summary>
 public sealed class BackfillOrchestrator : TaskOrchestrator<BackfillRun, BackfillProgress?>
 {
@@ -37,15 +39,15 @@ public sealed class BackfillOrchestrator : TaskOrchestrator<BackfillRun, Backfil
         {
             var reason = $"A chunk failed {run.RetryAttempts} time(s): {e.FailureDetails.ErrorMessage}";
             await context.CallActivityAsync(nameof(MarkBackfillFailed), new BackfillFailure(run.JobId, reason), retry);
-            return new BackfillProgress("failed", 0, 0, 0, 0);
+            return new BackfillProgress(BackfillStatus.Failed, 0, 0, 0, 0);
         }
 
         context.SetCustomStatus(progress);
         switch (progress.Status)
         {
-            case "completed" or "failed":
+            case BackfillStatus.Completed or BackfillStatus.Failed:
                 return progress;
-            case "paused":
+            case BackfillStatus.Paused:
                 // A stale resume (sent while the chunk ran) only costs one more look at the status.
                 await context.WaitForExternalEvent<bool>(ResumeEvent);
                 context.ContinueAsNew(run, preserveUnprocessedEvents: false);

@@ -3,9 +3,7 @@ using System.Threading.Channels;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Dapper;
-using Impact.Shared.Events;
-using Npgsql;
+using Microsoft.Extensions.Options;
 
 namespace Impact.Shared.Backfill;
 
@@ -20,47 +18,46 @@ namespace Impact.Shared.Backfill;
 /// nothing twice: the second run finds the checkpoint moved and stops, and the error block it
 /// rewrites has the same name and content.
 /// </summary>
-public static class BackfillChunkImporter
+public sealed class BackfillChunkImporter(BackfillJobStore jobs, BlobServiceClient blobs, IOptions<BackfillOptions> options)
 {
     /// <summary>
-    /// Imports up to <paramref name="maxChunks"/> chunks, stopping early when the job is paused,
-    /// completed or failed (checked at every chunk's commit); returns the job afterwards.
+    /// Imports up to <see cref="BackfillOptions.ChunksPerActivity"/> chunks of <see cref="BackfillOptions.ChunkRows"/>
+    /// records, stopping early when the job is paused, completed or failed (checked at every chunk's commit);
+    /// returns the job afterwards.
     /// </summary>
-    /// <param name="dataSource">The database.</param>
-    /// <param name="blobs">Where the upload and the error file are.</param>
-    /// <param name="jobId">The job.</param>
-    /// <param name="chunkRows">Records per chunk: one transaction, one checkpoint.</param>
-    /// <param name="maxRecordBytes">A longer record counts as broken quoting.</param>
-    /// <param name="maxChunks">Chunks in this step at most.</param>
-    /// <param name="ct">Cancellation.</param>
-    public static async Task<BackfillJob> ImportChunksAsync(NpgsqlDataSource dataSource, BlobServiceClient blobs, Guid jobId,
-        int chunkRows, int maxRecordBytes, int maxChunks, CancellationToken ct = default)
+    public async Task<BackfillJob> ImportChunksAsync(Guid jobId, CancellationToken ct = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxChunks, 1);
-        var job = await BackfillJobs.GetAsync(dataSource, jobId, ct)
+        var o = options.Value;
+        var job = await jobs.FindAsync(jobId, ct)
             ?? throw new InvalidOperationException($"Backfill job {jobId} does not exist.");
-        if (job.Status is "paused" or "completed" or "failed")
+        if (job.Status is BackfillStatus.Paused or BackfillStatus.Completed or BackfillStatus.Failed)
         {
             return job;
         }
 
         var container = blobs.GetBlobContainerClient(job.BlobContainer);
-        var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        var chunks = Channel.CreateBounded<BackfillChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var reading = Task.Run(() => ReadChunksAsync(job, container, chunkRows, maxRecordBytes, maxChunks, chunks.Writer, stopReading.Token), CancellationToken.None);
+        var reading = Task.Run(() => ReadChunksAsync(job, container, o.ChunkRows, o.MaxRecordBytes, o.ChunksPerActivity, chunks.Writer, stopReading.Token),
+            CancellationToken.None);
         try
         {
             await foreach (var chunk in chunks.Reader.ReadAllAsync(ct))
             {
-                var after = await CommitAsync(dataSource, container, job, chunk, ct);
+                if (chunk.Failed > 0)
+                {
+                    await ErrorFile.AppendChunkAsync(container.GetBlockBlobClient(job.ErrorBlobName), chunk.StartOffset, chunk.ErrorRows, ct);
+                }
+
+                var after = await jobs.CommitChunkAsync(job, chunk, ct);
                 if (after is null)
                 {
                     // Another run of this step got here first: its commit stands, ours would duplicate it.
-                    return (await BackfillJobs.GetAsync(dataSource, jobId, ct))!;
+                    return await jobs.GetAsync(jobId, ct);
                 }
 
                 job = after;
-                if (job.Status is not "running")
+                if (job.Status is not BackfillStatus.Running)
                 {
                     break;
                 }
@@ -75,14 +72,10 @@ public static class BackfillChunkImporter
         }
     }
 
-    /// <summary>What one chunk read from the file amounts to.</summary>
-    private sealed record Chunk(long StartOffset, long EndOffset, long LastRecord, bool EndOfFile,
-        List<SessionRow> Sessions, List<UserRow> Users, long Failed, byte[] ErrorRows);
-
     // The producer: reads chunk after chunk from one stream; never throws — a failure reaches the
     // committing side through the channel, and a cancelled read simply ends.
     private static async Task ReadChunksAsync(BackfillJob job, BlobContainerClient container, int chunkRows, int maxRecordBytes,
-        int maxChunks, ChannelWriter<Chunk> writer, CancellationToken ct)
+        int maxChunks, ChannelWriter<BackfillChunk> writer, CancellationToken ct)
     {
         try
         {
@@ -90,7 +83,7 @@ public static class BackfillChunkImporter
             var record = job.CheckpointRow;
             if (offset >= job.FileBytes)
             {
-                await writer.WriteAsync(new Chunk(offset, offset, record, true, [], [], 0, []), ct);
+                await writer.WriteAsync(new BackfillChunk(offset, offset, record, true, [], [], 0, []), ct);
                 writer.TryComplete();
                 return;
             }
@@ -123,7 +116,7 @@ public static class BackfillChunkImporter
         }
     }
 
-    private static async Task<Chunk> ReadChunkAsync(BackfillJob job, CsvRecordReader reader, int[] positions, int chunkRows, CancellationToken ct)
+    private static async Task<BackfillChunk> ReadChunkAsync(BackfillJob job, CsvRecordReader reader, int[] positions, int chunkRows, CancellationToken ct)
     {
         var startOffset = reader.Offset;
         var columnCount = job.Columns.Length;
@@ -186,74 +179,6 @@ public static class BackfillChunkImporter
         }
 
         endOfFile |= endOffset >= job.FileBytes;
-        return new Chunk(startOffset, endOffset, lastRecord, endOfFile, sessions, users, failed, errorBytes.ToArray());
-    }
-
-    // Returns null when the checkpoint had already moved past this chunk (another run committed it).
-    private static async Task<BackfillJob?> CommitAsync(NpgsqlDataSource dataSource, BlobContainerClient container, BackfillJob job, Chunk chunk, CancellationToken ct)
-    {
-        if (chunk.Failed > 0)
-        {
-            await ErrorFile.AppendChunkAsync(container.GetBlockBlobClient(job.ErrorBlobName), chunk.StartOffset, chunk.ErrorRows, ct);
-        }
-
-        var jobId = job.Id;
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var current = await conn.QuerySingleAsync<(long Offset, string Status)>(new CommandDefinition(
-            "SELECT checkpoint_offset, status FROM impact.backfill_jobs WHERE id = @jobId FOR UPDATE",
-            new { jobId }, tx, cancellationToken: ct));
-        if (current.Offset != chunk.StartOffset || current.Status is "completed" or "failed")
-        {
-            await tx.RollbackAsync(ct);
-            return null;
-        }
-
-        if (job.Kind == BackfillKinds.KintellSessions)
-        {
-            await KintellSessionRows.LoadAsync(conn, tx, chunk.Sessions, ct);
-        }
-        else
-        {
-            await KintellUserRows.LoadAsync(conn, tx, chunk.Users, ct);
-        }
-
-        var succeeded = chunk.Sessions.Count + chunk.Users.Count;
-        var failed = chunk.Failed;
-        var (endOffset, lastRecord, endOfFile) = (chunk.EndOffset, chunk.LastRecord, chunk.EndOfFile);
-        var after = await conn.QuerySingleAsync<BackfillJob>(new CommandDefinition(
-            $"""
-            UPDATE impact.backfill_jobs SET
-                checkpoint_offset = @endOffset,
-                checkpoint_row = @lastRecord,
-                processed_rows = processed_rows + @processed,
-                succeeded_rows = succeeded_rows + @succeeded,
-                failed_rows = failed_rows + @failed,
-                status = CASE WHEN @endOfFile THEN 'completed' WHEN status = 'pending' THEN 'running' ELSE status END,
-                total_rows = CASE WHEN @endOfFile THEN processed_rows + @processed ELSE total_rows END,
-                started_at = COALESCE(started_at, now()),
-                completed_at = CASE WHEN @endOfFile THEN now() ELSE completed_at END,
-                updated_at = now()
-            WHERE id = @jobId
-            RETURNING {BackfillJobs.SelectColumns}
-            """,
-            new { jobId, endOffset, lastRecord, processed = succeeded + failed, succeeded, failed, endOfFile }, tx, cancellationToken: ct));
-
-        await EventLog.AppendAsync(conn, tx, EventTypes.BackfillProgress, null, new
-        {
-            jobId, kind = after.Kind, processedRows = after.ProcessedRows, succeededRows = after.SucceededRows,
-            failedRows = after.FailedRows, percent = after.Percent,
-        }, jobId.ToString(), ct);
-        if (endOfFile)
-        {
-            await EventLog.AppendAsync(conn, tx, EventTypes.BackfillCompleted, null, new
-            {
-                jobId, kind = after.Kind, fileName = after.FileName, totalRows = after.TotalRows,
-                succeededRows = after.SucceededRows, failedRows = after.FailedRows,
-            }, jobId.ToString(), ct);
-        }
-
-        await tx.CommitAsync(ct);
-        return after;
+        return new BackfillChunk(startOffset, endOffset, lastRecord, endOfFile, sessions, users, failed, errorBytes.ToArray());
     }
 }

@@ -9,7 +9,8 @@ using Impact.TestSupport;
 using Impact.TestSupport.Durable;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Impact.Ingest.Tests.Backfill;
@@ -20,14 +21,16 @@ namespace Impact.Ingest.Tests.Backfill;
 /// </summary>
 internal sealed class BackfillApp : IAsyncDisposable
 {
-    private BackfillApp(TestDatabase db, DurableTaskClient client, BackfillOptions options, IAsyncDisposable? durable)
+    private readonly IAsyncDisposable? owned;
+
+    private BackfillApp(TestDatabase db, DurableTaskClient client, IServiceProvider services, BackfillImports functions, IAsyncDisposable? owned)
     {
         Db = db;
         Client = client;
-        Options = options;
-        Durable = durable;
-        Functions = new BackfillImports(db.DataSource, TestStorage.Blobs(), Microsoft.Extensions.Options.Options.Create(options),
-            NullLogger<BackfillImports>.Instance);
+        Options = services.GetRequiredService<IOptions<BackfillOptions>>().Value;
+        Jobs = services.GetRequiredService<BackfillJobStore>();
+        Functions = functions;
+        this.owned = owned;
     }
 
     public TestDatabase Db { get; }
@@ -36,7 +39,7 @@ internal sealed class BackfillApp : IAsyncDisposable
 
     public BackfillOptions Options { get; }
 
-    public IAsyncDisposable? Durable { get; }
+    public BackfillJobStore Jobs { get; }
 
     public BackfillImports Functions { get; }
 
@@ -56,46 +59,47 @@ internal sealed class BackfillApp : IAsyncDisposable
         return settings;
     }
 
-    /// <summary>In-process durable worker (InProcessTestHost).</summary>
+    /// <summary>In-process durable worker (InProcessTestHost); the functions come from the worker's DI.</summary>
     public static async Task<BackfillApp> StartAsync(Dictionary<string, string?> settings)
     {
         var db = await TestDatabase.CreateAsync();
         var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(), b => b.AddShared(), settings);
-        var options = durable.Services.GetRequiredService<IOptions<BackfillOptions>>().Value;
-        return new BackfillApp(db, durable.Client, options, durable);
+        return new BackfillApp(db, durable.Client, durable.Services, durable.Function<BackfillImports>(), durable);
     }
 
-    /// <summary>Against a worker the caller runs (e.g. the out-of-process harness).</summary>
-    public static BackfillApp On(TestDatabase db, DurableTaskClient client, Dictionary<string, string?> settings)
+    /// <summary>
+    /// Against a worker the caller runs (e.g. the out-of-process harness): the functions come from the app's
+    /// own registration (<c>AddShared()</c>) over the same settings and the test database.
+    /// </summary>
+    public static async Task<BackfillApp> OnAsync(TestDatabase db, DurableTaskClient client, Dictionary<string, string?> settings)
     {
-        var options = new BackfillOptions
-        {
-            ChunkRows = int.Parse(settings["Backfill:ChunkRows"]!, System.Globalization.CultureInfo.InvariantCulture),
-            Container = settings["Backfill:Container"]!,
-            RetryFirstIntervalSeconds = 0.2,
-        };
-        return new BackfillApp(db, client, options, null);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddConfiguration(TestStorage.Configuration(db.ConnectionString, settings));
+        builder.AddShared();
+        var host = builder.Build();
+        await host.StartAsync();
+        return new BackfillApp(db, client, host.Services, ActivatorUtilities.CreateInstance<BackfillImports>(host.Services), new StoppedHost(host));
     }
 
     public Task<TestResponse> UploadSessionsAsync(byte[] csv, string contentType = "text/csv", string? query = null) =>
         HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", "/v1/imports/kintell-sessions", csv, contentType, query: query),
-            r => Functions.ImportKintellSessions(r, Client));
+            r => Functions.ImportKintellSessions(r, Client, CancellationToken.None));
 
     public Task<TestResponse> UploadUsersAsync(byte[] csv) =>
         HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", "/v1/imports/kintell-users", csv, "text/csv"),
-            r => Functions.ImportKintellUsers(r, Client));
+            r => Functions.ImportKintellUsers(r, Client, CancellationToken.None));
 
     public Task<TestResponse> GetAsync(string jobId) =>
-        HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/imports/{jobId}"), r => Functions.GetImport(r, jobId));
+        HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/imports/{jobId}"), r => Functions.GetImport(r, jobId, CancellationToken.None));
 
     public Task<TestResponse> GetErrorsAsync(string jobId) =>
-        HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/imports/{jobId}/errors"), r => Functions.GetImportErrors(r, jobId));
+        HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/imports/{jobId}/errors"), r => Functions.GetImportErrors(r, jobId, CancellationToken.None));
 
     public Task<TestResponse> PauseAsync(string jobId) =>
-        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/imports/{jobId}/pause", contentType: null), r => Functions.PauseImport(r, jobId));
+        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/imports/{jobId}/pause", contentType: null), r => Functions.PauseImport(r, jobId, CancellationToken.None));
 
     public Task<TestResponse> ResumeAsync(string jobId) =>
-        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/imports/{jobId}/resume", contentType: null), r => Functions.ResumeImport(r, jobId, Client));
+        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/imports/{jobId}/resume", contentType: null), r => Functions.ResumeImport(r, jobId, Client, CancellationToken.None));
 
     /// <summary>Uploads and returns the job id, asserting the 202.</summary>
     public async Task<string> StartSessionsImportAsync(byte[] csv)
@@ -108,11 +112,11 @@ internal sealed class BackfillApp : IAsyncDisposable
     /// <summary>Waits until the job row says completed or failed (the orchestration may still be wrapping up).</summary>
     public async Task<BackfillJob> WaitForJobAsync(string jobId, TimeSpan timeout, params string[] statuses)
     {
-        var wanted = statuses.Length > 0 ? statuses : ["completed"];
+        var wanted = statuses.Length > 0 ? statuses : [BackfillStatus.Completed];
         BackfillJob? job = null;
         await Poll.UntilAsync(async () =>
         {
-            job = await BackfillJobs.GetAsync(Db.DataSource, Guid.Parse(jobId));
+            job = await Jobs.FindAsync(Guid.Parse(jobId));
             return job is not null && wanted.Contains(job.Status);
         }, timeout, $"job {jobId} to be {string.Join(" or ", wanted)} (last: {job?.Status}, {job?.ProcessedRows} rows)");
         return job!;
@@ -153,11 +157,20 @@ internal sealed class BackfillApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Durable is not null)
+        if (owned is not null)
         {
-            await Durable.DisposeAsync();
+            await owned.DisposeAsync();
         }
 
         await Db.DisposeAsync();
+    }
+
+    private sealed class StoppedHost(IHost host) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
     }
 }

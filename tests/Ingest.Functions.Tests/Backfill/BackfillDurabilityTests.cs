@@ -17,16 +17,16 @@ public sealed class BackfillDurabilityTests
         await using var db = await TestDatabase.CreateAsync();
         var settings = BackfillApp.Settings(chunkRows: 2_000);
         await using var harness = await DurableHarnessProcess.StartAsync(db, settings);
-        await using var app = BackfillApp.On(db, harness.Client, settings);
+        await using var app = await BackfillApp.OnAsync(db, harness.Client, settings);
         var csv = new KintellSessionsCsv { Rows = 20_000, BadEvery = 500 };
         var jobId = await app.StartSessionsImportAsync(csv.ToBytes());
         var id = Guid.Parse(jobId);
 
-        await Poll.UntilAsync(async () => (await BackfillJobs.GetAsync(db.DataSource, id))!.ProcessedRows >= 4_000,
+        await Poll.UntilAsync(async () => (await app.Jobs.GetAsync(id)).ProcessedRows >= 4_000,
             TimeSpan.FromSeconds(90), "the import to be under way\n" + harness.Output);
         harness.Kill();
-        var atKill = (await BackfillJobs.GetAsync(db.DataSource, id))!;
-        Assert.Equal("running", atKill.Status);
+        var atKill = await app.Jobs.GetAsync(id);
+        Assert.Equal(BackfillStatus.Running, atKill.Status);
         Assert.InRange(atKill.ProcessedRows, 4_000, 18_000);
 
         await harness.StartAsync();

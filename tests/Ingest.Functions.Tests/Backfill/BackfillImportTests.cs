@@ -52,12 +52,12 @@ public sealed class BackfillImportTests
 
         var paused = await app.PauseAsync(jobId);
         Assert.Equal(202, paused.Status);
-        Assert.Equal("paused", paused.Json.GetProperty("status").GetString());
+        Assert.Equal(BackfillStatus.Paused, paused.Json.GetProperty("status").GetString());
         // The orchestration reports "paused" once it has stopped and waits for the resume.
-        await Poll.UntilAsync(async () => (await app.Client.GetInstanceAsync(jobId, getInputsAndOutputs: true))?.SerializedCustomStatus?.Contains("\"paused\"", StringComparison.Ordinal) == true,
+        await Poll.UntilAsync(async () => (await app.Client.GetInstanceAsync(jobId, getInputsAndOutputs: true))?.SerializedCustomStatus?.Contains($"\"{BackfillStatus.Paused}\"", StringComparison.Ordinal) == true,
             Timeout, "the orchestration to stop for the pause");
-        var atPause = (await BackfillJobs.GetAsync(app.Db.DataSource, Guid.Parse(jobId)))!;
-        Assert.Equal("paused", atPause.Status);
+        var atPause = await app.Jobs.GetAsync(Guid.Parse(jobId));
+        Assert.Equal(BackfillStatus.Paused, atPause.Status);
         Assert.True(atPause.ProcessedRows < 10_000, $"paused after {atPause.ProcessedRows} rows");
         Assert.Equal(atPause.ProcessedRows, await app.CountAsync("SELECT count(*) FROM impact.kintell_sessions"));
 
@@ -94,14 +94,14 @@ public sealed class BackfillImportTests
         }
 
         var jobId = await app.StartSessionsImportAsync(new KintellSessionsCsv { Rows = 10_000 }.ToBytes());
-        var failed = await app.WaitForJobAsync(jobId, Timeout, "failed");
+        var failed = await app.WaitForJobAsync(jobId, Timeout, BackfillStatus.Failed);
         using (var stopped = new CancellationTokenSource(Timeout))
         {
             await app.Client.WaitForInstanceCompletionAsync(jobId, stopped.Token);
         }
 
         var status = (await app.GetAsync(jobId)).Json;
-        Assert.Equal("failed", status.GetProperty("status").GetString());
+        Assert.Equal(BackfillStatus.Failed, status.GetProperty("status").GetString());
         Assert.Contains("read-only for maintenance", status.GetProperty("lastError").GetString());
         Assert.Equal(5_000, failed.ProcessedRows);
         Assert.Equal(5_000, await app.CountAsync("SELECT count(*) FROM impact.kintell_sessions"));

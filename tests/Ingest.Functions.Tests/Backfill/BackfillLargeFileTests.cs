@@ -20,7 +20,7 @@ public sealed class BackfillLargeFileTests
         await app.WaitForJobAsync(jobId, TimeSpan.FromMinutes(3));
 
         var status = (await app.GetAsync(jobId)).Json;
-        Assert.Equal("completed", status.GetProperty("status").GetString());
+        Assert.Equal(BackfillStatus.Completed, status.GetProperty("status").GetString());
         Assert.Equal(200_000, status.GetProperty("totalRows").GetInt64());
         Assert.Equal(198_000, status.GetProperty("succeededRows").GetInt64());
         Assert.Equal(2_000, status.GetProperty("failedRows").GetInt64());

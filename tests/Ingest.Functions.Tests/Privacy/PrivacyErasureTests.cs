@@ -152,7 +152,7 @@ public sealed class PrivacyErasureTests
         // Job A ran before the erasure (its error file holds S4); job B was uploaded but has not run yet.
         var jobA = await BackfillTestJobs.CreateSessionsJobAsync(db.DataSource, container, file);
         var jobB = await BackfillTestJobs.CreateSessionsJobAsync(db.DataSource, container, file);
-        var imported = await BackfillChunkImporter.ImportChunksAsync(db.DataSource, blobs, jobA, 100, 1 << 20, 1);
+        var imported = await BackfillTestJobs.Importer(db.DataSource, chunkRows: 100, chunksPerActivity: 1).ImportChunksAsync(jobA);
         Assert.Equal(1, imported.FailedRows);
         var errorFile = container.GetBlockBlobClient($"errors/{jobA}.csv");
         var blocksBefore = (await errorFile.GetBlockListAsync()).Value.CommittedBlocks.Select(b => b.Name).ToList();
@@ -188,7 +188,7 @@ public sealed class PrivacyErasureTests
             new { requestId }));
 
         // Job B now runs: the masked records are rejected, so the person is not re-created.
-        var late = await BackfillChunkImporter.ImportChunksAsync(db.DataSource, blobs, jobB, 100, 1 << 20, 1);
+        var late = await BackfillTestJobs.Importer(db.DataSource, chunkRows: 100, chunksPerActivity: 1).ImportChunksAsync(jobB);
         Assert.Equal("completed", late.Status);
         Assert.Equal(2, late.FailedRows);
         Assert.Equal(0, await PrivacyErasure.CountRemainingAsync(conn, null, data.SubjectId, data.SubjectEmail));

@@ -18,9 +18,11 @@ public sealed class BackfillChunkImporterTests
         var csv = new KintellSessionsCsv { Rows = 1_050, BadEvery = 100 };
         var jobId = await BackfillTestJobs.CreateSessionsJobAsync(db.DataSource, container, csv.ToBytes());
 
-        var first = await BackfillChunkImporter.ImportChunksAsync(db.DataSource, blobs, jobId, chunkRows: 100, maxRecordBytes: 1 << 20, maxChunks: 3);
+        var importer = BackfillTestJobs.Importer(db.DataSource, chunkRows: 100, chunksPerActivity: 3);
 
-        Assert.Equal("running", first.Status);
+        var first = await importer.ImportChunksAsync(jobId);
+
+        Assert.Equal(BackfillStatus.Running, first.Status);
         Assert.Equal(300, first.ProcessedRows);
         Assert.Equal(301, first.CheckpointRow);
         Assert.Equal(3, first.FailedRows);
@@ -32,13 +34,13 @@ public sealed class BackfillChunkImporterTests
 
         var steps = 1;
         var job = first;
-        while (job.Status == "running")
+        while (job.Status == BackfillStatus.Running)
         {
-            job = await BackfillChunkImporter.ImportChunksAsync(db.DataSource, blobs, jobId, chunkRows: 100, maxRecordBytes: 1 << 20, maxChunks: 3);
+            job = await importer.ImportChunksAsync(jobId);
             steps++;
         }
 
-        Assert.Equal("completed", job.Status);
+        Assert.Equal(BackfillStatus.Completed, job.Status);
         Assert.Equal(4, steps); // 11 chunks, 3 per step
         Assert.Equal(1_050, job.ProcessedRows);
         Assert.Equal(csv.BadRows.Count, job.FailedRows);
@@ -60,11 +62,11 @@ public sealed class BackfillChunkImporterTests
         await container.GetBlobClient($"uploads/{jobId}.csv").DeleteAsync();
 
         var e = await Assert.ThrowsAsync<RequestFailedException>(() =>
-            BackfillChunkImporter.ImportChunksAsync(db.DataSource, TestStorage.Blobs(), jobId, chunkRows: 100, maxRecordBytes: 1 << 20, maxChunks: 3));
+            BackfillTestJobs.Importer(db.DataSource, chunkRows: 100, chunksPerActivity: 3).ImportChunksAsync(jobId));
 
         Assert.Equal(404, e.Status);
-        var job = (await BackfillJobs.GetAsync(db.DataSource, jobId))!;
-        Assert.Equal("pending", job.Status);
+        var job = await new BackfillJobStore(db.DataSource).GetAsync(jobId);
+        Assert.Equal(BackfillStatus.Pending, job.Status);
         Assert.Equal(0, job.ProcessedRows);
         await using var conn = await db.DataSource.OpenConnectionAsync();
         Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM impact.events"));

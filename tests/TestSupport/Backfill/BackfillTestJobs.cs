@@ -1,26 +1,27 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using Impact.Shared.Backfill;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Impact.TestSupport.Backfill;
 
-/// <summary>Backfill jobs made the way the upload endpoint makes them, for tests that drive the importer directly.</summary>
+/// <summary>Backfill jobs made the way the upload endpoint makes them, and the importer, for tests that drive it directly.</summary>
 public static class BackfillTestJobs
 {
     /// <summary>
-    /// Uploads <paramref name="file"/> to <c>uploads/&lt;jobId&gt;.csv</c> in <paramref name="container"/>
-    /// (created if missing), creates the error file with the header's columns and a pending sessions job; returns its id.
+    /// Stores <paramref name="file"/> as <c>uploads/&lt;jobId&gt;.csv</c> in <paramref name="container"/>
+    /// (created if missing) with its error file and a pending sessions job, through <see cref="BackfillUploads"/>; returns its id.
     /// </summary>
     public static async Task<Guid> CreateSessionsJobAsync(NpgsqlDataSource dataSource, BlobContainerClient container, byte[] file)
     {
-        await container.CreateIfNotExistsAsync();
-        var jobId = Guid.NewGuid();
-        await container.GetBlobClient($"uploads/{jobId}.csv").UploadAsync(new BinaryData(file));
-        var header = (await CsvHeader.ReadAsync(new MemoryStream(file)))!;
-        await ErrorFile.CreateAsync(container.GetBlockBlobClient($"errors/{jobId}.csv"), header.Columns);
-        await BackfillJobs.CreateAsync(dataSource, jobId, BackfillKinds.KintellSessions, "sessions.csv", container.Name,
-            $"uploads/{jobId}.csv", file.Length, header, $"errors/{jobId}.csv");
-        return jobId;
+        var uploads = new BackfillUploads(new BackfillJobStore(dataSource), container.GetParentBlobServiceClient(),
+            Options.Create(new BackfillOptions { Container = container.Name }));
+        return (await uploads.CreateAsync(BackfillKinds.KintellSessions, "sessions.csv", new MemoryStream(file))).Id;
     }
+
+    /// <summary>The chunk importer over the test database and Azurite, <paramref name="chunkRows"/> records per chunk.</summary>
+    public static BackfillChunkImporter Importer(NpgsqlDataSource dataSource, int chunkRows, int chunksPerActivity) =>
+        new(new BackfillJobStore(dataSource), TestStorage.Blobs(),
+            Options.Create(new BackfillOptions { ChunkRows = chunkRows, ChunksPerActivity = chunksPerActivity }));
 }
