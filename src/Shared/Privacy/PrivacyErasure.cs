@@ -7,11 +7,6 @@ using Npgsql;
 
 namespace Impact.Shared.Privacy;
 
-/// <summary>Rows each step of an erasure changed.</summary>
-/// <param name="Status">The request's status after the run.</param>
-/// <param name="Steps">Step name → rows (or blobs) changed, in the order they ran; empty when there was nothing to do.</param>
-public sealed record ErasureResult(string Status, IReadOnlyList<KeyValuePair<string, int>> Steps);
-
 /// <summary>
 /// Erases a person (GDPR Art. 17) in a fixed cascade order, in one transaction: export ZIPs, the person's
 /// records in backfill uploads and error files, error texts quoting them, stored webhook payloads, event
@@ -22,7 +17,7 @@ public sealed record ErasureResult(string Status, IReadOnlyList<KeyValuePair<str
 /// </summary>
 public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClient blobs, TimeProvider time)
 {
-    /// <summary>Runs the approved erasure <paramref name="requestId"/>. Does nothing unless it is <c>processing</c>.</summary>
+    /// <summary>Runs the approved erasure <paramref name="requestId"/>. Does nothing unless it is <see cref="PrivacyRequestStatus.Processing"/>.</summary>
     public async Task<ErasureResult> RunAsync(Guid requestId, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -30,9 +25,9 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
         var request = await conn.QuerySingleOrDefaultAsync<(Guid? UserId, string Status, string? ApprovedBy)>(new CommandDefinition(
             "SELECT user_id, status, approved_by FROM impact.privacy_requests WHERE id = @requestId AND type = 'delete' FOR UPDATE",
             new { requestId }, tx, cancellationToken: ct));
-        if (request.Status != "processing" || request.ApprovedBy is not { } by)
+        if (request.Status != PrivacyRequestStatus.Processing || request.ApprovedBy is not { } by)
         {
-            return new ErasureResult(request.Status ?? "missing", []);
+            return new ErasureResult(request.Status ?? PrivacyRequestStatus.Missing, []);
         }
 
         var steps = new List<KeyValuePair<string, int>>();
@@ -40,7 +35,7 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
         {
             var changed = await run();
             steps.Add(new(action, changed));
-            await PrivacyRequests.AuditAsync(conn, tx, requestId, action, new { rows = changed }, by, ct);
+            await PrivacyAudit.AppendAsync(conn, tx, requestId, action, new { rows = changed }, by, ct);
         }
 
         // The user row is locked until commit, so a webhook cannot re-link new rows to the person mid-erasure.
@@ -145,9 +140,9 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
             UPDATE impact.privacy_requests SET status = 'completed', progress = 100, completed_at = @now, updated_at = now()
             WHERE id = @requestId
             """, new { requestId, now = time.GetUtcNow().UtcDateTime }, tx, cancellationToken: ct));
-        await PrivacyRequests.AuditAsync(conn, tx, requestId, "completed", null, by, ct);
+        await PrivacyAudit.AppendAsync(conn, tx, requestId, "completed", null, by, ct);
         await tx.CommitAsync(ct);
-        return new ErasureResult("completed", steps);
+        return new ErasureResult(PrivacyRequestStatus.Completed, steps);
     }
 
     /// <summary>

@@ -23,6 +23,9 @@ internal static class PrivacyDurable
     /// <summary>The privacy HTTP functions, built by the worker's DI.</summary>
     public static PrivacyFunctions Functions(this DurableTestHost host) => host.Function<PrivacyFunctions>();
 
+    /// <summary>The worker's <see cref="PrivacyRequestStore"/>, for steps a test takes behind the API's back.</summary>
+    public static PrivacyRequestStore Requests(this DurableTestHost host) => host.Services.GetRequiredService<PrivacyRequestStore>();
+
     /// <summary>Waits (at most 20 s) for the orchestration of a request to complete; returns its output.</summary>
     public static async Task<string?> WaitForRequestAsync(this DurableTestHost host, Guid requestId)
     {

@@ -8,6 +8,7 @@ using Impact.Shared.Privacy;
 using Impact.TestSupport;
 using Impact.TestSupport.Backfill;
 using Impact.TestSupport.Durable;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Impact.Ingest.Tests.Privacy;
@@ -34,7 +35,7 @@ public sealed class PrivacyErasureTests
         Assert.Equal(ApiResults.ProblemContentType, approval.ContentType);
         Assert.Equal("A second administrator must approve", approval.Json.GetProperty("title").GetString());
         var status = await PrivacyExportTests.GetAsync(host, requestId);
-        Assert.Equal("awaiting_approval", status.GetProperty("status").GetString());
+        Assert.Equal(PrivacyRequestStatus.AwaitingApproval, status.GetProperty("status").GetString());
         await using var conn = await db.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.users WHERE id = @id", new { id = data.SubjectId }));
     }
@@ -75,7 +76,7 @@ public sealed class PrivacyErasureTests
         var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
         var approval = await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
         Assert.Equal(202, approval.Status);
-        Assert.Equal("completed", await host.WaitForRequestAsync(requestId));
+        Assert.Equal(PrivacyRequestStatus.Completed, await host.WaitForRequestAsync(requestId));
 
         // No row in any table of the schema mentions the person's id or e-mail — a scan of every column,
         // not only those the privacy map knows.
@@ -127,7 +128,7 @@ public sealed class PrivacyErasureTests
         Assert.Equal(data.SubjectSessions, rows.Single(r => r.Action == "sessions_anonymised").Rows);
 
         var status = await PrivacyExportTests.GetAsync(host, requestId);
-        Assert.Equal("completed", status.GetProperty("status").GetString());
+        Assert.Equal(PrivacyRequestStatus.Completed, status.GetProperty("status").GetString());
         Assert.Equal(100, status.GetProperty("progress").GetInt32());
         Assert.Equal("bob@platform", status.GetProperty("approvedBy").GetString());
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>(
@@ -160,7 +161,7 @@ public sealed class PrivacyErasureTests
         var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
         await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
         var outcome = await host.WaitForRequestAsync(requestId);
-        Assert.True(outcome == "completed", (await PrivacyExportTests.GetAsync(host, requestId)).ToString());
+        Assert.True(outcome == PrivacyRequestStatus.Completed, (await PrivacyExportTests.GetAsync(host, requestId)).ToString());
 
         var fileText = Encoding.UTF8.GetString(file);
         foreach (var job in new[] { jobA, jobB })
@@ -213,10 +214,10 @@ public sealed class PrivacyErasureTests
         await using var conn = await db.DataSource.OpenConnectionAsync();
         var before = await SnapshotAsync(conn);
 
-        var erasure = new PrivacyErasure(db.DataSource, TestStorage.Blobs(), TimeProvider.System);
+        var erasure = host.Services.GetRequiredService<PrivacyErasure>();
         var again = await erasure.RunAsync(requestId);
 
-        Assert.Equal("completed", again.Status);
+        Assert.Equal(PrivacyRequestStatus.Completed, again.Status);
         Assert.Empty(again.Steps);
         Assert.Equal(before, await SnapshotAsync(conn));
         // A new erasure request for the erased person finds nobody.
@@ -235,9 +236,9 @@ public sealed class PrivacyErasureTests
 
         var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
 
-        Assert.Equal("expired", await host.WaitForRequestAsync(requestId));
+        Assert.Equal(PrivacyRequestStatus.Expired, await host.WaitForRequestAsync(requestId));
         var status = await PrivacyExportTests.GetAsync(host, requestId);
-        Assert.Equal("expired", status.GetProperty("status").GetString());
+        Assert.Equal(PrivacyRequestStatus.Expired, status.GetProperty("status").GetString());
         var late = await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
         Assert.Equal(409, late.Status);
         await using var conn = await db.DataSource.OpenConnectionAsync();
@@ -255,9 +256,9 @@ public sealed class PrivacyErasureTests
         var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
 
         // The approval commits, but the process dies before raising the event.
-        await PrivacyRequests.ApproveAsync(db.DataSource, requestId, "bob@platform");
+        await host.Requests().ApproveAsync(requestId, "bob@platform");
 
-        Assert.Equal("completed", await host.WaitForRequestAsync(requestId));
+        Assert.Equal(PrivacyRequestStatus.Completed, await host.WaitForRequestAsync(requestId));
         await using var conn = await db.DataSource.OpenConnectionAsync();
         Assert.Empty(await TablesMentioningAsync(conn, data.SubjectEmail));
         Assert.DoesNotContain("expired", await conn.QueryAsync<string>(
@@ -280,8 +281,8 @@ public sealed class PrivacyErasureTests
         Assert.Equal(409, duplicate.Status);
         Assert.Contains(requestId.ToString(), duplicate.Json.GetProperty("detail").GetString() ?? "", StringComparison.Ordinal);
         Assert.Equal(200, rejected.Status);
-        Assert.Equal("rejected", await host.WaitForRequestAsync(requestId));
-        Assert.Equal("rejected", (await PrivacyExportTests.GetAsync(host, requestId)).GetProperty("status").GetString());
+        Assert.Equal(PrivacyRequestStatus.Rejected, await host.WaitForRequestAsync(requestId));
+        Assert.Equal(PrivacyRequestStatus.Rejected, (await PrivacyExportTests.GetAsync(host, requestId)).GetProperty("status").GetString());
         await using var conn = await db.DataSource.OpenConnectionAsync();
         Assert.NotEmpty(await TablesMentioningAsync(conn, data.SubjectEmail));
     }
@@ -314,7 +315,7 @@ public sealed class PrivacyErasureTests
             HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId, requestedBy }),
             r => host.Functions().StartPrivacyDeletion(r, host.Client));
         Assert.Equal(202, response.Status);
-        Assert.Equal("awaiting_approval", response.Json.GetProperty("status").GetString());
+        Assert.Equal(PrivacyRequestStatus.AwaitingApproval, response.Json.GetProperty("status").GetString());
         return response.Json.GetProperty("id").GetGuid();
     }
 

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Impact.Shared.Http;
+using Impact.Shared.Privacy;
 using Impact.TestSupport;
 using Impact.TestSupport.Durable;
 
@@ -38,7 +39,7 @@ public sealed class PrivacyExportTests
 
         await host.WaitForRequestAsync(requestId);
         var status = await GetAsync(host, requestId);
-        Assert.Equal("completed", status.GetProperty("status").GetString());
+        Assert.Equal(PrivacyRequestStatus.Completed, status.GetProperty("status").GetString());
         Assert.Equal(100, status.GetProperty("progress").GetInt32());
 
         using var http = new HttpClient();
@@ -167,7 +168,7 @@ public sealed class PrivacyExportTests
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
         await using var host = await PrivacyDurable.StartAsync(db, Settings());
         var requestId = Guid.NewGuid();
-        await Impact.Shared.Privacy.PrivacyRequests.CreateAsync(db.DataSource, requestId, data.SubjectId, "export", "pending", "dpo", DateTimeOffset.UtcNow);
+        await host.Requests().CreateAsync(requestId, data.SubjectId, PrivacyRequestTypes.Export, "dpo");
         await using (var conn = await db.DataSource.OpenConnectionAsync())
         {
             // Erased by other means between the request and the export.
@@ -184,9 +185,9 @@ public sealed class PrivacyExportTests
             nameof(Impact.Orchestrations.Privacy.PrivacyExportOrchestrator), requestId,
             new Microsoft.DurableTask.StartOrchestrationOptions(InstanceId: requestId.ToString()));
 
-        Assert.Equal("failed", await host.WaitForRequestAsync(requestId));
+        Assert.Equal(PrivacyRequestStatus.Failed, await host.WaitForRequestAsync(requestId));
         var status = await GetAsync(host, requestId);
-        Assert.Equal("failed", status.GetProperty("status").GetString());
+        Assert.Equal(PrivacyRequestStatus.Failed, status.GetProperty("status").GetString());
         Assert.Contains("no longer names a person", status.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.False(status.TryGetProperty("downloadUrl", out _));
     }

@@ -1,43 +1,18 @@
 using System.Net;
-using System.Text.Json;
 using Dapper;
+using Impact.Shared.Events;
 using Impact.Shared.Http;
 using Npgsql;
 
 namespace Impact.Shared.Privacy;
 
-/// <summary>A row of <c>impact.privacy_requests</c>.</summary>
-/// <param name="Id">The request id, also the orchestration instance id.</param>
-/// <param name="UserId">The person; NULL once the person has been erased.</param>
-/// <param name="Type"><c>export</c> or <c>delete</c>.</param>
-/// <param name="Status">pending, awaiting_approval, processing, completed, failed, rejected or expired.</param>
-/// <param name="Progress">0–100.</param>
-/// <param name="ResultLocation"><c>container/blob</c> of an export ZIP.</param>
-/// <param name="Error">Why it failed.</param>
-/// <param name="RequestedBy">The administrator who asked.</param>
-/// <param name="ApprovedBy">The second administrator who approved an erasure.</param>
-/// <param name="RejectedBy">The administrator who rejected an erasure.</param>
-/// <param name="RequestedAt">When it was received.</param>
-/// <param name="DueAt">Received + 1 month (GDPR Art. 12(3)).</param>
-/// <param name="CompletedAt">When it reached a final status.</param>
-public sealed record PrivacyRequest(Guid Id, Guid? UserId, string Type, string Status, int Progress, string? ResultLocation,
-    string? Error, string RequestedBy, string? ApprovedBy, string? RejectedBy, DateTime RequestedAt, DateTime DueAt, DateTime? CompletedAt);
-
-/// <summary>Request types.</summary>
-public static class PrivacyRequestTypes
+/// <summary>
+/// <c>impact.privacy_requests</c>: creating, deciding on, expiring, failing and completing requests, each change
+/// with its <see cref="PrivacyAudit"/> row in the same transaction. The methods the API calls throw
+/// <see cref="ProblemException"/> (404, 403, 409) for what the caller can act on.
+/// </summary>
+public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
-    /// <summary>DSAR export.</summary>
-    public const string Export = "export";
-    /// <summary>Erasure.</summary>
-    public const string Delete = "delete";
-}
-
-/// <summary>The SQL of <c>impact.privacy_requests</c> and <c>impact.privacy_audit_log</c>.</summary>
-public static class PrivacyRequests
-{
-    /// <summary>Who performs steps nobody triggered by hand (expiry).</summary>
-    public const string System = "system";
-
     private const string Columns = """
         id, user_id AS UserId, type, status, progress::int AS progress, result_location AS ResultLocation, error,
         requested_by AS RequestedBy, approved_by AS ApprovedBy, rejected_by AS RejectedBy,
@@ -45,12 +20,14 @@ public static class PrivacyRequests
         """;
 
     /// <summary>
-    /// Records a new request and its first audit row. 404 when the person does not exist, 409 when an
-    /// erasure for them is already open.
+    /// Records a new request and its first audit row: an export starts <see cref="PrivacyRequestStatus.Pending"/>,
+    /// an erasure <see cref="PrivacyRequestStatus.AwaitingApproval"/>. 404 when the person does not exist, 409 when
+    /// an erasure for them is already open.
     /// </summary>
-    public static async Task<PrivacyRequest> CreateAsync(NpgsqlDataSource dataSource, Guid id, Guid userId, string type,
-        string status, string requestedBy, DateTimeOffset now, CancellationToken ct = default)
+    public async Task<PrivacyRequest> CreateAsync(Guid id, Guid userId, string type, string requestedBy, CancellationToken ct = default)
     {
+        var status = type == PrivacyRequestTypes.Delete ? PrivacyRequestStatus.AwaitingApproval : PrivacyRequestStatus.Pending;
+        var now = time.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var exists = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
@@ -87,7 +64,7 @@ public static class PrivacyRequests
             throw OpenErasure(userId, "an erasure request");
         }
 
-        await AuditAsync(conn, tx, id, "requested", new { type }, requestedBy, ct);
+        await PrivacyAudit.AppendAsync(conn, tx, id, "requested", new { type }, requestedBy, ct);
         await tx.CommitAsync(ct);
         return request;
     }
@@ -96,8 +73,12 @@ public static class PrivacyRequests
         new(HttpStatusCode.Conflict, "An erasure is already open",
             $"User {userId} already has {which} waiting for approval or running; approve or reject that one.");
 
+    /// <summary>One request; 404 when there is none.</summary>
+    public async Task<PrivacyRequest> GetAsync(Guid id, CancellationToken ct = default) =>
+        await FindAsync(id, ct) ?? throw ProblemException.NotFound($"There is no privacy request with id {id}.");
+
     /// <summary>One request, or null.</summary>
-    public static async Task<PrivacyRequest?> GetAsync(NpgsqlDataSource dataSource, Guid id, CancellationToken ct = default)
+    public async Task<PrivacyRequest?> FindAsync(Guid id, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         return await conn.QuerySingleOrDefaultAsync<PrivacyRequest>(new CommandDefinition(
@@ -108,14 +89,14 @@ public static class PrivacyRequests
     /// Records a second administrator's approval of an erasure: 404 when there is no such erasure, 403 when the
     /// approver is the requester, 409 when it is no longer waiting for approval.
     /// </summary>
-    public static Task<PrivacyRequest> ApproveAsync(NpgsqlDataSource dataSource, Guid id, string approvedBy, CancellationToken ct = default) =>
-        DecideAsync(dataSource, id, approvedBy, approve: true, ct);
+    public Task<PrivacyRequest> ApproveAsync(Guid id, string approvedBy, CancellationToken ct = default) =>
+        DecideAsync(id, approvedBy, approve: true, ct);
 
     /// <summary>Records the rejection of an erasure: 404 when there is no such erasure, 409 when it is no longer waiting.</summary>
-    public static Task<PrivacyRequest> RejectAsync(NpgsqlDataSource dataSource, Guid id, string rejectedBy, CancellationToken ct = default) =>
-        DecideAsync(dataSource, id, rejectedBy, approve: false, ct);
+    public Task<PrivacyRequest> RejectAsync(Guid id, string rejectedBy, CancellationToken ct = default) =>
+        DecideAsync(id, rejectedBy, approve: false, ct);
 
-    private static async Task<PrivacyRequest> DecideAsync(NpgsqlDataSource dataSource, Guid id, string by, bool approve, CancellationToken ct)
+    private async Task<PrivacyRequest> DecideAsync(Guid id, string by, bool approve, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -124,10 +105,10 @@ public static class PrivacyRequests
             $"SELECT {Columns} FROM impact.privacy_requests WHERE id = @id AND type = 'delete' FOR UPDATE", new { id }, tx, cancellationToken: ct))
             ?? throw ProblemException.NotFound($"There is no erasure request with id {id}.");
 
-        if (current.Status != "awaiting_approval")
+        if (current.Status != PrivacyRequestStatus.AwaitingApproval)
         {
             throw new ProblemException(HttpStatusCode.Conflict, "The erasure is not waiting for a decision",
-                $"Erasure request {id} is {current.Status}; only a request that is awaiting_approval can be approved or rejected.");
+                $"Erasure request {id} is {current.Status}; only a request that is {PrivacyRequestStatus.AwaitingApproval} can be approved or rejected.");
         }
 
         if (approve && string.Equals(current.RequestedBy.Trim(), by.Trim(), StringComparison.OrdinalIgnoreCase))
@@ -147,16 +128,17 @@ public static class PrivacyRequests
                   WHERE id = @id RETURNING {Columns}
                   """,
             new { id, by }, tx, cancellationToken: ct));
-        await AuditAsync(conn, tx, id, approve ? "approved" : "rejected", null, by, ct);
+        await PrivacyAudit.AppendAsync(conn, tx, id, approve ? "approved" : "rejected", null, by, ct);
         await tx.CommitAsync(ct);
         return updated;
     }
 
     /// <summary>
-    /// Expires an erasure nobody decided on in time. Returns the status after the call: <c>expired</c>, or
-    /// whatever a decision that got there first set (an approval that raced the timer still wins).
+    /// Expires an erasure nobody decided on in time. Returns the status after the call:
+    /// <see cref="PrivacyRequestStatus.Expired"/>, or whatever a decision that got there first set (an approval that
+    /// raced the timer still wins), or <see cref="PrivacyRequestStatus.Missing"/>.
     /// </summary>
-    public static async Task<string> ExpireAsync(NpgsqlDataSource dataSource, Guid id, CancellationToken ct = default)
+    public async Task<string> ExpireAsync(Guid id, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -167,17 +149,17 @@ public static class PrivacyRequests
             """, new { id }, tx, cancellationToken: ct));
         if (expired > 0)
         {
-            await AuditAsync(conn, tx, id, "expired", null, System, ct);
+            await PrivacyAudit.AppendAsync(conn, tx, id, "expired", null, PrivacyAudit.System, ct);
         }
 
         var status = await conn.ExecuteScalarAsync<string>(new CommandDefinition(
             "SELECT status FROM impact.privacy_requests WHERE id = @id", new { id }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return status ?? "missing";
+        return status ?? PrivacyRequestStatus.Missing;
     }
 
     /// <summary>Marks a request failed (unless it already reached a final status) and audits why.</summary>
-    public static async Task FailAsync(NpgsqlDataSource dataSource, Guid id, string error, CancellationToken ct = default)
+    public async Task FailAsync(Guid id, string error, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -188,14 +170,32 @@ public static class PrivacyRequests
             """, new { id, error }, tx, cancellationToken: ct));
         if (failed > 0)
         {
-            await AuditAsync(conn, tx, id, "failed", new { error }, System, ct);
+            await PrivacyAudit.AppendAsync(conn, tx, id, "failed", new { error }, PrivacyAudit.System, ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Moves a pending export to processing (progress 5) and audits it; does nothing for one already past pending.</summary>
+    public async Task StartExportAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var started = await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.privacy_requests SET status = 'processing', progress = 5, updated_at = now()
+            WHERE id = @id AND status = 'pending'
+            """, new { id }, tx, cancellationToken: ct));
+        if (started > 0)
+        {
+            await PrivacyAudit.AppendAsync(conn, tx, id, "export_started", null, PrivacyAudit.System, ct);
         }
 
         await tx.CommitAsync(ct);
     }
 
     /// <summary>Sets the progress of a running request.</summary>
-    public static async Task SetProgressAsync(NpgsqlDataSource dataSource, Guid id, int progress, CancellationToken ct = default)
+    public async Task SetProgressAsync(Guid id, int progress, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(
@@ -203,14 +203,30 @@ public static class PrivacyRequests
             new { id, progress = (short)Math.Clamp(progress, 0, 100) }, cancellationToken: ct));
     }
 
-    /// <summary>Appends one row to <c>impact.privacy_audit_log</c> in the caller's transaction.</summary>
-    public static Task AuditAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid requestId, string action, object? details,
-        string performedBy, CancellationToken ct = default) =>
-        conn.ExecuteAsync(new CommandDefinition(
+    /// <summary>
+    /// Completes a processing export at <paramref name="result"/>'s location: the audit row and the
+    /// <c>privacy.export.completed</c> event in the same transaction. Does nothing for a request no longer processing.
+    /// </summary>
+    public async Task CompleteExportAsync(PrivacyRequest request, ExportResult result, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var completed = await conn.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO impact.privacy_audit_log (request_id, action, details, performed_by)
-            VALUES (@requestId, @action, @details::jsonb, @performedBy)
-            """,
-            new { requestId, action, details = details is null ? null : JsonSerializer.Serialize(details, JsonDefaults.Web), performedBy },
-            tx, cancellationToken: ct));
+            UPDATE impact.privacy_requests
+            SET status = 'completed', progress = 100, result_location = @location, completed_at = @now, updated_at = now()
+            WHERE id = @id AND status = 'processing'
+            """, new { id = request.Id, location = result.Location, now = time.GetUtcNow().UtcDateTime }, tx, cancellationToken: ct));
+        if (completed > 0)
+        {
+            var companyId = await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+                "SELECT company_id FROM impact.users WHERE id = @userId", new { userId = request.UserId }, tx, cancellationToken: ct));
+            await PrivacyAudit.AppendAsync(conn, tx, request.Id, "export_completed",
+                new { files = result.Files.Count, rows = result.Rows }, PrivacyAudit.System, ct);
+            await EventLog.AppendAsync(conn, tx, EventTypes.PrivacyExportCompleted, companyId,
+                new { requestId = request.Id, userId = request.UserId }, request.Id.ToString(), ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
 }
