@@ -32,11 +32,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
             var due = (await conn.QueryAsync<DeliverySchedule>(new CommandDefinition(
-                """
-                SELECT id AS Id, company_id AS CompanyId, platform AS Platform, schedule AS Schedule, cron_expression AS CronExpression,
-                       period_kind AS Period, time_zone AS TimeZone, organization_id AS OrganizationId, program_id AS ProgramId,
-                       next_run AS NextRun, last_run AS LastRun, last_status AS LastStatus, last_error AS LastError, active AS Active,
-                       created_at AS CreatedAt, updated_at AS UpdatedAt
+                $"""
+                SELECT {ScheduleStore.Columns}
                 FROM impact.scheduled_deliveries
                 WHERE active AND next_run <= @now
                 ORDER BY next_run

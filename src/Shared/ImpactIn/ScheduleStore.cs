@@ -9,7 +9,8 @@ namespace Impact.Shared.ImpactIn;
 /// <summary>SQL of the schedules API.</summary>
 public sealed class ScheduleStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
-    private const string Columns = """
+    // The columns of a DeliverySchedule; the scheduler's claim (DeliveryStore.ClaimDueAsync) selects them too.
+    internal const string Columns = """
         id AS Id, company_id AS CompanyId, platform AS Platform, schedule AS Schedule, cron_expression AS CronExpression,
         period_kind AS Period, time_zone AS TimeZone, organization_id AS OrganizationId, program_id AS ProgramId,
         next_run AS NextRun, last_run AS LastRun, last_status AS LastStatus, last_error AS LastError, active AS Active,
