@@ -1,4 +1,3 @@
-using System.Net;
 using Impact.Orchestrations.ImpactIn;
 using Impact.Shared.Http;
 using Impact.Shared.ImpactIn;
@@ -10,9 +9,6 @@ using Microsoft.Extensions.Options;
 
 namespace Impact.Ingest.ImpactIn;
 
-/// <summary>Body of <c>POST /v1/impact-in/deliveries/bulk-replay</c>.</summary>
-public sealed record BulkReplayRequest(IReadOnlyList<Guid>? Ids);
-
 /// <summary>The deliveries log: list, detail, replays and per-platform stats.</summary>
 public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<ImpactInOptions> options)
 {
@@ -22,64 +18,57 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
     // The API is behind function keys; the audit log records the surface, not a person.
     private const string PerformedBy = "impact-in-api";
 
+    private const string What = "Impact-In delivery";
+
     [Function(nameof(ImpactInListDeliveries))]
     public async Task<IActionResult> ImpactInListDeliveries(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/deliveries")] HttpRequest req)
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/deliveries")] HttpRequest req, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var q = new QueryValues(req);
         var filter = new DeliveryFilter(
-            QueryParsing.Guid(req, "companyId", errors),
-            QueryParsing.Platform(req, errors),
-            QueryParsing.Status(req, errors),
-            QueryParsing.Instant(req, "from", errors),
-            QueryParsing.Instant(req, "to", errors),
-            QueryParsing.Int(req, "page", 1, 1, 100_000, errors),
-            QueryParsing.Int(req, "limit", 20, 1, 100, errors));
+            q.Guid("companyId"),
+            q.OneOf("platform", Platforms.All, "platform"),
+            q.OneOf("status", DeliveryStatus.All, "status"),
+            q.Instant("from"),
+            q.Instant("to"),
+            q.Int("page", 1, 1, 100_000),
+            q.Int("limit", 20, 1, 100));
         if (filter is { From: { } from, To: { } to } && to <= from)
         {
-            errors["to"] = ["'to' must be later than 'from'."];
+            q.AddError("to", "'to' must be later than 'from'.");
         }
 
-        QueryParsing.ThrowIfAny(errors);
-        return ApiResults.Json(StatusCodes.Status200OK, await deliveries.ListAsync(filter));
+        q.ThrowIfInvalid();
+        return ApiResults.Json(StatusCodes.Status200OK, await deliveries.ListAsync(filter, ct));
     }
 
     [Function(nameof(ImpactInGetDelivery))]
     public async Task<IActionResult> ImpactInGetDelivery(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/deliveries/{id:guid}")] HttpRequest req, Guid id)
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/deliveries/{id}")] HttpRequest req, string id, CancellationToken ct)
     {
-        var detail = await deliveries.GetAsync(id) ?? throw NotFound(id);
+        var detail = await deliveries.GetAsync(RouteIds.Guid(id, What), ct);
         return ApiResults.Json(StatusCodes.Status200OK, new { delivery = detail.Delivery, payload = detail.Payload, attempts = detail.Attempts });
     }
 
     /// <summary>Sends a failed delivery again: same payload, same idempotency key, new attempts.</summary>
     [Function(nameof(ImpactInReplayDelivery))]
     public async Task<IActionResult> ImpactInReplayDelivery(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "impact-in/deliveries/{id:guid}/replay")] HttpRequest req, Guid id,
-        [DurableClient] DurableTaskClient client)
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "impact-in/deliveries/{id}/replay")] HttpRequest req, string id,
+        [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
-        var result = (await deliveries.ReplayAsync([id], PerformedBy)).Single();
-        switch (result.Result)
-        {
-            case "not_found":
-                throw NotFound(id);
-            case "not_failed":
-                throw new ProblemException(HttpStatusCode.Conflict, "Only failed deliveries can be replayed",
-                    $"Delivery {id} is {result.Status}; only a failed delivery can be replayed.");
-        }
-
-        await client.StartDeliveryAsync(new DeliveryStart(id, result.InstanceId!), options.Value, req.HttpContext.RequestAborted);
+        var result = await deliveries.ReplayOneAsync(RouteIds.Guid(id, What), PerformedBy, ct);
+        await client.StartDeliveryAsync(new DeliveryStart(result.DeliveryId, result.InstanceId!), options.Value, ct);
         return ApiResults.Json(StatusCodes.Status202Accepted, result,
-            new Dictionary<string, string> { ["Location"] = $"/v1/impact-in/deliveries/{id}" });
+            new Dictionary<string, string> { ["Location"] = $"/v1/impact-in/deliveries/{result.DeliveryId}" });
     }
 
     /// <summary>Replays 1–100 failed deliveries; the answer says, per id, whether it was queued and why not.</summary>
     [Function(nameof(ImpactInBulkReplay))]
     public async Task<IActionResult> ImpactInBulkReplay(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "impact-in/deliveries/bulk-replay")] HttpRequest req,
-        [DurableClient] DurableTaskClient client)
+        [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
-        var body = await ImpactInSchedules.ReadAsync<BulkReplayRequest>(req);
+        var body = await RequestBody.ReadJsonAsync<BulkReplayRequest>(req, ct);
         var count = body.Ids?.Count ?? 0;
         if (count is 0 or > MaxBulkReplay)
         {
@@ -88,29 +77,30 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
                 new Dictionary<string, string[]> { ["ids"] = [$"Between 1 and {MaxBulkReplay} ids, got {count}."] });
         }
 
-        var results = await deliveries.ReplayAsync(body.Ids!, PerformedBy);
-        foreach (var queued in results.Where(r => r.Result == "queued"))
+        var results = await deliveries.ReplayAsync(body.Ids!, PerformedBy, ct);
+        var queued = results.Where(r => r.Result == ReplayOutcome.Queued).ToList();
+        foreach (var replayed in queued)
         {
-            await client.StartDeliveryAsync(new DeliveryStart(queued.DeliveryId, queued.InstanceId!), options.Value, req.HttpContext.RequestAborted);
+            await client.StartDeliveryAsync(new DeliveryStart(replayed.DeliveryId, replayed.InstanceId!), options.Value, ct);
         }
 
-        return ApiResults.Json(StatusCodes.Status202Accepted, new { queued = results.Count(r => r.Result == "queued"), results });
+        return ApiResults.Json(StatusCodes.Status202Accepted, new { queued = queued.Count, results });
     }
 
     /// <summary>Replays every failed delivery (optionally filtered by companyId and platform), up to 1,000 per call.</summary>
     [Function(nameof(ImpactInRetryAllFailed))]
     public async Task<IActionResult> ImpactInRetryAllFailed(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "impact-in/deliveries/retry-all-failed")] HttpRequest req,
-        [DurableClient] DurableTaskClient client)
+        [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        var companyId = QueryParsing.Guid(req, "companyId", errors);
-        var platform = QueryParsing.Platform(req, errors);
-        QueryParsing.ThrowIfAny(errors);
-        var queued = await deliveries.ReplayAllFailedAsync(companyId, platform, PerformedBy);
+        var q = new QueryValues(req);
+        var companyId = q.Guid("companyId");
+        var platform = q.OneOf("platform", Platforms.All, "platform");
+        q.ThrowIfInvalid();
+        var queued = await deliveries.ReplayAllFailedAsync(companyId, platform, PerformedBy, ct);
         foreach (var delivery in queued)
         {
-            await client.StartDeliveryAsync(delivery, options.Value, req.HttpContext.RequestAborted);
+            await client.StartDeliveryAsync(delivery, options.Value, ct);
         }
 
         return ApiResults.Json(StatusCodes.Status202Accepted, new { queued = queued.Count, deliveries = queued });
@@ -118,13 +108,11 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
 
     [Function(nameof(ImpactInStats))]
     public async Task<IActionResult> ImpactInStats(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/stats")] HttpRequest req)
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/stats")] HttpRequest req, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        var companyId = QueryParsing.Guid(req, "companyId", errors);
-        QueryParsing.ThrowIfAny(errors);
-        return ApiResults.Json(StatusCodes.Status200OK, new { platforms = await deliveries.StatsAsync(companyId) });
+        var q = new QueryValues(req);
+        var companyId = q.Guid("companyId");
+        q.ThrowIfInvalid();
+        return ApiResults.Json(StatusCodes.Status200OK, new { platforms = await deliveries.StatsAsync(companyId, ct) });
     }
-
-    private static ProblemException NotFound(Guid id) => ProblemException.NotFound($"There is no Impact-In delivery with id {id}.");
 }

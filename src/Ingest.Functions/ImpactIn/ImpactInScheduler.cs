@@ -7,9 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace Impact.Ingest.ImpactIn;
 
-/// <summary>What one tick did.</summary>
-public sealed record SchedulerTick(int Claimed, int Created, int Started);
-
 /// <summary>
 /// Every minute: claims due schedules (<c>FOR UPDATE SKIP LOCKED</c>, so app instances and
 /// overlapping ticks share the work), creates one delivery per schedule and period, advances

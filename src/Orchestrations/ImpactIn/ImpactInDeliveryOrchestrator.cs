@@ -3,12 +3,6 @@ using Microsoft.DurableTask;
 
 namespace Impact.Orchestrations.ImpactIn;
 
-/// <summary>Input of one delivery run. The retry policy travels in the input so replays of the history stay deterministic.</summary>
-public sealed record DeliveryRunInput(Guid DeliveryId, int MaxAttempts, TimeSpan BackoffBase, double BackoffFactor);
-
-/// <summary>How a delivery run ended.</summary>
-public sealed record DeliveryRunResult(string Status, int Attempts, string? Error);
-
 /// <summary>
 /// Sends one delivery: up to <see cref="DeliveryRunInput.MaxAttempts"/> attempts with exponential
 /// backoff on durable timers (base × factor^(n-1), or the partner's <c>Retry-After</c> when longer).
@@ -30,7 +24,7 @@ public sealed class ImpactInDeliveryOrchestrator : TaskOrchestrator<DeliveryRunI
         if (!ready)
         {
             // Finished already, or another instance owns it (a replay): never send a second time from here.
-            return new DeliveryRunResult("skipped", 0, null);
+            return new DeliveryRunResult(DeliveryRunResult.Skipped, 0, null);
         }
 
         string? error = null;

@@ -83,8 +83,11 @@ public sealed class QueryValues(HttpRequest request)
         return fallback;
     }
 
-    /// <summary>One of <paramref name="allowed"/> (case-insensitive, returned as listed), or null when absent.</summary>
-    public string? OneOf(string name, IReadOnlyList<string> allowed)
+    /// <summary>
+    /// One of <paramref name="allowed"/> (case-insensitive, returned as listed), or null when absent. The error
+    /// names the value a <paramref name="noun"/> (e.g. "'lost' is not a status") when one is given.
+    /// </summary>
+    public string? OneOf(string name, IReadOnlyList<string> allowed, string? noun = null)
     {
         var value = Raw(name);
         if (value is null)
@@ -95,7 +98,7 @@ public sealed class QueryValues(HttpRequest request)
         var match = allowed.FirstOrDefault(a => string.Equals(a, value, StringComparison.OrdinalIgnoreCase));
         if (match is null)
         {
-            errors[name] = [$"'{Clip(value)}' is not allowed: use one of {string.Join(", ", allowed)}."];
+            errors[name] = [$"'{Clip(value)}' is not {(noun is null ? "allowed" : "a " + noun)}: use one of {string.Join(", ", allowed)}."];
         }
 
         return match;

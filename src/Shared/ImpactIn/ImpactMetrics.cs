@@ -3,14 +3,6 @@ using Npgsql;
 
 namespace Impact.Shared.ImpactIn;
 
-/// <summary>Numbers for one session type (language practice or mentorship).</summary>
-/// <param name="SessionType">Kintell session type.</param>
-/// <param name="Sessions">Completed sessions.</param>
-/// <param name="VolunteerHours">Session minutes / 60, two decimals.</param>
-/// <param name="Participants">Distinct participants.</param>
-/// <param name="Volunteers">Distinct volunteers.</param>
-public sealed record SessionTypeMetrics(string SessionType, int Sessions, decimal VolunteerHours, int Participants, int Volunteers);
-
 /// <summary>What a company's volunteers did in a period, from the Kintell tables.</summary>
 /// <param name="VolunteerHours">Session minutes / 60, two decimals.</param>
 /// <param name="Sessions">Completed sessions.</param>

@@ -25,12 +25,12 @@ public sealed class DeliveriesApiTests
         await ImpactData.ScalarAsync<int>(db.DataSource, "UPDATE impact.kintell_sessions SET duration_minutes = 500 RETURNING 1");
 
         var replay = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/impact-in/deliveries/{delivery.Id}/replay", contentType: null),
-            r => api.Deliveries.ImpactInReplayDelivery(r, delivery.Id, host.Client));
+            r => api.Deliveries.ImpactInReplayDelivery(r, delivery.Id.ToString(), host.Client, CancellationToken.None));
         await host.WaitForSuccessAsync(replay.Json.GetProperty("instanceId").GetString()!);
         var again = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/impact-in/deliveries/{delivery.Id}/replay", contentType: null),
-            r => api.Deliveries.ImpactInReplayDelivery(r, delivery.Id, host.Client));
+            r => api.Deliveries.ImpactInReplayDelivery(r, delivery.Id.ToString(), host.Client, CancellationToken.None));
         var detail = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/deliveries/{delivery.Id}"),
-            r => api.Deliveries.ImpactInGetDelivery(r, delivery.Id));
+            r => api.Deliveries.ImpactInGetDelivery(r, delivery.Id.ToString(), CancellationToken.None));
 
         Assert.Equal(202, replay.Status);
         var requests = partner.Requests;
@@ -63,7 +63,7 @@ public sealed class DeliveriesApiTests
 
         var response = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/deliveries/bulk-replay", new { ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()) }),
-            r => api.Deliveries.ImpactInBulkReplay(r, host.Client));
+            r => api.Deliveries.ImpactInBulkReplay(r, host.Client, CancellationToken.None));
 
         Assert.Equal(400, response.Status);
         Assert.Equal("application/problem+json", response.ContentType);
@@ -86,7 +86,7 @@ public sealed class DeliveriesApiTests
 
         var response = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/deliveries/bulk-replay", new { ids = new[] { failed.Id, succeeded.Id, missing } }),
-            r => api.Deliveries.ImpactInBulkReplay(r, host.Client));
+            r => api.Deliveries.ImpactInBulkReplay(r, host.Client, CancellationToken.None));
 
         Assert.Equal(202, response.Status);
         Assert.Equal(1, response.Json.GetProperty("queued").GetInt32());
@@ -112,15 +112,15 @@ public sealed class DeliveriesApiTests
         var two = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc), Platforms.Benevity);
         await host.WaitForSuccessAsync(two.InstanceId);
 
-        var before = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/stats"), api.Deliveries.ImpactInStats);
+        var before = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/stats"), r => api.Deliveries.ImpactInStats(r, CancellationToken.None));
         var retry = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", "/v1/impact-in/deliveries/retry-all-failed", contentType: null),
-            r => api.Deliveries.ImpactInRetryAllFailed(r, host.Client));
+            r => api.Deliveries.ImpactInRetryAllFailed(r, host.Client, CancellationToken.None));
         foreach (var d in retry.Json.GetProperty("deliveries").EnumerateArray())
         {
             await host.WaitForSuccessAsync(d.GetProperty("instanceId").GetString()!);
         }
 
-        var after = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/stats"), api.Deliveries.ImpactInStats);
+        var after = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/stats"), r => api.Deliveries.ImpactInStats(r, CancellationToken.None));
 
         Assert.Equal(202, retry.Status);
         Assert.Equal(2, retry.Json.GetProperty("queued").GetInt32());
@@ -158,16 +158,16 @@ public sealed class DeliveriesApiTests
         }
 
         var page2 = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/deliveries", query: "platform=goodera&status=pending&limit=2&page=2"),
-            api.Deliveries.ImpactInListDeliveries);
+            r => api.Deliveries.ImpactInListDeliveries(r, CancellationToken.None));
         var ofCompany = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/deliveries", query: $"companyId={companies[1]}"),
-            api.Deliveries.ImpactInListDeliveries);
+            r => api.Deliveries.ImpactInListDeliveries(r, CancellationToken.None));
         var future = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/deliveries", query: "from=2999-01-01"),
-            api.Deliveries.ImpactInListDeliveries);
+            r => api.Deliveries.ImpactInListDeliveries(r, CancellationToken.None));
         var tooMany = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/deliveries", query: "limit=101&status=lost"),
-            api.Deliveries.ImpactInListDeliveries);
+            r => api.Deliveries.ImpactInListDeliveries(r, CancellationToken.None));
         var unknown = Guid.NewGuid();
         var notFound = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/deliveries/{unknown}"),
-            r => api.Deliveries.ImpactInGetDelivery(r, unknown));
+            r => api.Deliveries.ImpactInGetDelivery(r, unknown.ToString(), CancellationToken.None));
 
         Assert.Equal(200, page2.Status);
         Assert.Equal(3, page2.Json.GetProperty("total").GetInt64());

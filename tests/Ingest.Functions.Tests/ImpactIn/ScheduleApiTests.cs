@@ -19,7 +19,7 @@ public sealed class ScheduleApiTests
 
         var created = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "benevity", schedule = "monthly", timeZone = "Europe/Oslo" }),
-            api.Schedules.ImpactInCreateSchedule);
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
 
         Assert.Equal(201, created.Status);
         var id = created.Json.GetProperty("id").GetGuid();
@@ -29,10 +29,10 @@ public sealed class ScheduleApiTests
         Assert.Equal(DateTimeOffset.Parse("2026-03-31T22:00:00Z"), created.Json.GetProperty("nextRun").GetDateTimeOffset()); // 1 April 00:00 CEST
         Assert.True(created.Json.GetProperty("active").GetBoolean());
 
-        var fetched = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInGetSchedule(r, id));
+        var fetched = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInGetSchedule(r, id.ToString(), CancellationToken.None));
         Assert.Equal(200, fetched.Status);
         Assert.Equal("Europe/Oslo", fetched.Json.GetProperty("timeZone").GetString());
-        var listed = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/schedules", query: $"companyId={company}"), api.Schedules.ImpactInListSchedules);
+        var listed = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/schedules", query: $"companyId={company}"), r => api.Schedules.ImpactInListSchedules(r, CancellationToken.None));
         Assert.Equal([id], listed.Json.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("id").GetGuid()));
     }
 
@@ -49,7 +49,7 @@ public sealed class ScheduleApiTests
 
         var response = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "goodera", schedule, timeZone = "UTC" }),
-            new ImpactInApi(host).Schedules.ImpactInCreateSchedule);
+            r => new ImpactInApi(host).Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
 
         Assert.Equal(400, response.Status);
         Assert.Equal("application/problem+json", response.ContentType);
@@ -67,7 +67,7 @@ public sealed class ScheduleApiTests
 
         var response = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "salesforce", schedule = "quarterly", timeZone = "Mars/Olympus" }),
-            new ImpactInApi(host).Schedules.ImpactInCreateSchedule);
+            r => new ImpactInApi(host).Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
 
         Assert.Equal(400, response.Status);
         var errors = response.Json.GetProperty("errors");
@@ -87,13 +87,13 @@ public sealed class ScheduleApiTests
 
         var unknown = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = stranger, platform = "workday", schedule = "monthly", timeZone = "UTC" }),
-            api.Schedules.ImpactInCreateSchedule);
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
         var first = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "workday", schedule = "monthly", timeZone = "UTC" }),
-            api.Schedules.ImpactInCreateSchedule);
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
         var second = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "workday", schedule = "quarterly", timeZone = "UTC" }),
-            api.Schedules.ImpactInCreateSchedule);
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
 
         Assert.Equal(404, unknown.Status);
         Assert.Contains(stranger.ToString(), unknown.Json.GetProperty("detail").GetString());
@@ -112,17 +112,17 @@ public sealed class ScheduleApiTests
         var company = await ImpactData.CompanyAsync(db.DataSource);
         var created = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "benevity", schedule = "monthly", timeZone = "UTC" }),
-            api.Schedules.ImpactInCreateSchedule);
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
         var id = created.Json.GetProperty("id").GetGuid();
 
         var patched = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("PATCH", $"/v1/impact-in/schedules/{id}", new { schedule = "quarterly", timeZone = "America/New_York", programId = "p-42" }),
-            r => api.Schedules.ImpactInUpdateSchedule(r, id));
+            r => api.Schedules.ImpactInUpdateSchedule(r, id.ToString(), CancellationToken.None));
         var badPatch = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("PATCH", $"/v1/impact-in/schedules/{id}", new { period = "month" }),
-            r => api.Schedules.ImpactInUpdateSchedule(r, id));
-        var deleted = await HttpInvoker.InvokeAsync(HttpInvoker.Request("DELETE", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInDeleteSchedule(r, id));
-        var gone = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInGetSchedule(r, id));
+            r => api.Schedules.ImpactInUpdateSchedule(r, id.ToString(), CancellationToken.None));
+        var deleted = await HttpInvoker.InvokeAsync(HttpInvoker.Request("DELETE", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInDeleteSchedule(r, id.ToString(), CancellationToken.None));
+        var gone = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInGetSchedule(r, id.ToString(), CancellationToken.None));
 
         Assert.Equal(200, patched.Status);
         Assert.Equal("quarter", patched.Json.GetProperty("period").GetString());
@@ -133,5 +133,26 @@ public sealed class ScheduleApiTests
         Assert.Equal(204, deleted.Status);
         Assert.Equal(404, gone.Status);
         Assert.Equal("application/problem+json", gone.ContentType);
+    }
+
+    [Fact]
+    public async Task AMalformedIdInTheRouteIsAProblemJson404NotTheHostsBare404()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        var api = new ImpactInApi(host);
+
+        var schedule = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/schedules/not-a-uuid"),
+            r => api.Schedules.ImpactInGetSchedule(r, "not-a-uuid", CancellationToken.None));
+        var delivery = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", "/v1/impact-in/deliveries/not-a-uuid/replay", contentType: null),
+            r => api.Deliveries.ImpactInReplayDelivery(r, "not-a-uuid", host.Client, CancellationToken.None));
+
+        Assert.Equal(404, schedule.Status);
+        Assert.Equal("application/problem+json", schedule.ContentType);
+        Assert.Equal("There is no Impact-In schedule with id 'not-a-uuid': ids are UUIDs.", schedule.Json.GetProperty("detail").GetString());
+        Assert.Equal(404, delivery.Status);
+        Assert.Equal("application/problem+json", delivery.ContentType);
+        Assert.Equal("There is no Impact-In delivery with id 'not-a-uuid': ids are UUIDs.", delivery.Json.GetProperty("detail").GetString());
     }
 }

@@ -55,7 +55,7 @@ public sealed class SchedulerTests
         var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, DateTimeOffset.Parse("2026-04-01T00:00:00Z"));
         var schedule = await host.Services.GetRequiredService<ScheduleStore>().GetAsync(await CreateAsync(api, company, "goodera", "monthly", "UTC"));
         // The delivery row is committed but the process dies before starting its orchestration.
-        var (delivery, _) = await host.Services.GetRequiredService<DeliveryStore>().CreateRunNowAsync(schedule!);
+        var delivery = await host.Services.GetRequiredService<DeliveryStore>().CreateRunNowAsync(schedule);
 
         var early = await api.NewScheduler().TickAsync(host.Client);
         time.Advance(TimeSpan.FromMinutes(3)); // past RestartPendingAfter (2 minutes)
@@ -88,7 +88,7 @@ public sealed class SchedulerTests
         var schedule = await CreateAsync(api, company, "goodera", "monthly", "Europe/Oslo");
 
         var preview = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/schedules/{schedule}/preview"),
-            r => api.Schedules.ImpactInPreviewSchedule(r, schedule));
+            r => api.Schedules.ImpactInPreviewSchedule(r, schedule.ToString(), CancellationToken.None));
 
         Assert.Equal(200, preview.Status);
         Assert.Equal("2026-03-01", preview.Json.GetProperty("period").GetProperty("start").GetString());
@@ -119,10 +119,10 @@ public sealed class SchedulerTests
         var schedule = await CreateAsync(api, company, "workday", "monthly", "UTC");
 
         var first = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/impact-in/schedules/{schedule}/run-now", contentType: null),
-            r => api.Schedules.ImpactInRunScheduleNow(r, schedule, host.Client));
+            r => api.Schedules.ImpactInRunScheduleNow(r, schedule.ToString(), host.Client, CancellationToken.None));
         await host.WaitForSuccessAsync(first.Json.GetProperty("instanceId").GetString()!);
         var second = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/impact-in/schedules/{schedule}/run-now", contentType: null),
-            r => api.Schedules.ImpactInRunScheduleNow(r, schedule, host.Client));
+            r => api.Schedules.ImpactInRunScheduleNow(r, schedule.ToString(), host.Client, CancellationToken.None));
 
         Assert.Equal(202, first.Status);
         Assert.Equal("2026-04-01", first.Json.GetProperty("periodStart").GetString());
@@ -138,7 +138,7 @@ public sealed class SchedulerTests
     {
         var created = await HttpInvoker.InvokeAsync(
             HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform, schedule, timeZone }),
-            api.Schedules.ImpactInCreateSchedule);
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
         Assert.Equal(201, created.Status);
         return created.Json.GetProperty("id").GetGuid();
     }

@@ -36,7 +36,7 @@ public static class ImpactInDurable
     {
         var spec = ScheduleSpec.Parse("monthly", timeZone, null, out _);
         var schedule = await durable.Services.GetRequiredService<ScheduleStore>().CreateAsync(new NewSchedule(companyId, platform, spec, null, null, true));
-        var (delivery, _) = await durable.Services.GetRequiredService<DeliveryStore>().CreateRunNowAsync(schedule);
+        var delivery = await durable.Services.GetRequiredService<DeliveryStore>().CreateRunNowAsync(schedule);
         await durable.Client.StartDeliveryAsync(new DeliveryStart(delivery.Id, delivery.InstanceId), durable.Services.GetRequiredService<IOptions<ImpactInOptions>>().Value);
         return delivery;
     }

@@ -2,16 +2,6 @@ using Cronos;
 
 namespace Impact.Shared.ImpactIn;
 
-/// <summary>The length of the period a delivery reports on.</summary>
-public enum PeriodKind
-{
-    /// <summary>A calendar month.</summary>
-    Month,
-
-    /// <summary>A calendar quarter (Jan–Mar, Apr–Jun, Jul–Sep, Oct–Dec).</summary>
-    Quarter,
-}
-
 /// <summary>
 /// When a schedule runs: a preset (<c>monthly</c>, <c>quarterly</c>) or a five-field cron expression,
 /// evaluated in an IANA time zone.
@@ -64,19 +54,14 @@ public sealed record ScheduleSpec(string Schedule, string CronExpression, Period
 
         if (period is not null)
         {
-            var parsed = period.Trim().ToLowerInvariant() switch
-            {
-                "month" => PeriodKind.Month,
-                "quarter" => PeriodKind.Quarter,
-                _ => (PeriodKind?)null,
-            };
+            var parsed = PeriodNames.Parse(period);
             if (parsed is null)
             {
-                errors["period"] = [$"'{period}' is not a period: use 'month' or 'quarter'."];
+                errors["period"] = [$"'{period}' is not a period: use '{PeriodNames.Month}' or '{PeriodNames.Quarter}'."];
             }
             else if (kind is not null && parsed != kind)
             {
-                errors["period"] = [$"The '{trimmed.ToLowerInvariant()}' preset reports on a {kind.ToString()!.ToLowerInvariant()}; leave 'period' out or use a cron expression."];
+                errors["period"] = [$"The '{trimmed.ToLowerInvariant()}' preset reports on a {PeriodNames.Of(kind.Value)}; leave 'period' out or use a cron expression."];
             }
             else
             {
@@ -132,51 +117,5 @@ public sealed record ScheduleSpec(string Schedule, string CronExpression, Period
         {
             return $"'{expression}' is not a valid cron expression: {e.Message}";
         }
-    }
-}
-
-/// <summary>
-/// The period a run reports on: dates as the company sees them (in the schedule's time zone) and the
-/// UTC instants the metrics query uses.
-/// </summary>
-/// <param name="Kind">Month or quarter.</param>
-/// <param name="Start">First day, local.</param>
-/// <param name="End">Last day, local, inclusive.</param>
-/// <param name="FromUtc">Local midnight at the start, in UTC (inclusive).</param>
-/// <param name="ToUtc">Local midnight after the last day, in UTC (exclusive).</param>
-public sealed record ReportingPeriod(PeriodKind Kind, DateOnly Start, DateOnly End, DateTimeOffset FromUtc, DateTimeOffset ToUtc)
-{
-    /// <summary>
-    /// The complete month or quarter before the one that contains <paramref name="runAt"/> in
-    /// <paramref name="zone"/>. A run at 00:00 UTC on 1 April is still 31 March in New York, so it
-    /// reports February there.
-    /// </summary>
-    public static ReportingPeriod Previous(DateTimeOffset runAt, TimeZoneInfo zone, PeriodKind kind)
-    {
-        var local = TimeZoneInfo.ConvertTime(runAt, zone);
-        var months = kind == PeriodKind.Month ? 1 : 3;
-        var currentStart = new DateOnly(local.Year, (local.Month - 1) / months * months + 1, 1);
-        var start = currentStart.AddMonths(-months);
-        return new ReportingPeriod(kind, start, currentStart.AddDays(-1), LocalMidnight(start, zone), LocalMidnight(currentStart, zone));
-    }
-
-    /// <summary>Rebuilds a stored period.</summary>
-    public static ReportingPeriod Of(PeriodKind kind, DateOnly start, TimeZoneInfo zone)
-    {
-        var next = start.AddMonths(kind == PeriodKind.Month ? 1 : 3);
-        return new ReportingPeriod(kind, start, next.AddDays(-1), LocalMidnight(start, zone), LocalMidnight(next, zone));
-    }
-
-    /// <summary>The instant a local day begins. Where midnight falls in a DST gap the day begins when the clocks jump; where it repeats, at its first occurrence.</summary>
-    public static DateTimeOffset LocalMidnight(DateOnly day, TimeZoneInfo zone)
-    {
-        var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        while (zone.IsInvalidTime(local))
-        {
-            local = local.AddMinutes(15);
-        }
-
-        var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
-        return new DateTimeOffset(local, offset).ToUniversalTime();
     }
 }

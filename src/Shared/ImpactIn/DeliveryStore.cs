@@ -1,95 +1,11 @@
+using System.Net;
 using System.Text.Json;
 using Dapper;
 using Impact.Shared.Events;
+using Impact.Shared.Http;
 using Npgsql;
 
 namespace Impact.Shared.ImpactIn;
-
-/// <summary>A delivery whose orchestration should run.</summary>
-/// <param name="DeliveryId">The delivery.</param>
-/// <param name="InstanceId">The orchestration instance id (deterministic: starting it twice starts it once).</param>
-public sealed record DeliveryStart(Guid DeliveryId, string InstanceId);
-
-/// <summary>What one scheduler tick found.</summary>
-/// <param name="Claimed">Due schedules claimed (and advanced).</param>
-/// <param name="Created">Deliveries created by this tick (a period already delivered creates none).</param>
-/// <param name="Stale">Deliveries still pending long after their start was requested (the start may have been lost), now taken over by this tick.</param>
-public sealed record ClaimResult(int Claimed, IReadOnlyList<DeliveryStart> Created, IReadOnlyList<DeliveryStart> Stale);
-
-/// <summary>A row of <c>impact.impact_deliveries</c>, as the API returns it.</summary>
-/// <param name="Id">Delivery id.</param>
-/// <param name="ScheduleId">The schedule (null once deleted).</param>
-/// <param name="CompanyId">The company reported on.</param>
-/// <param name="Platform">The partner platform.</param>
-/// <param name="Period">'month' or 'quarter'.</param>
-/// <param name="PeriodStart">First day (yyyy-MM-dd, local to the time zone).</param>
-/// <param name="PeriodEnd">Last day, inclusive.</param>
-/// <param name="TimeZone">IANA time zone of the period.</param>
-/// <param name="ScheduledFor">The run it belongs to (UTC).</param>
-/// <param name="InstanceId">Current orchestration instance.</param>
-/// <param name="IdempotencyKey">Sent on every attempt.</param>
-/// <param name="Status">pending, delivering, succeeded or failed.</param>
-/// <param name="AttemptCount">Attempts so far, replays included.</param>
-/// <param name="ReplayCount">Times replayed.</param>
-/// <param name="LastError">The last error.</param>
-/// <param name="CreatedAt">Created.</param>
-/// <param name="UpdatedAt">Last changed.</param>
-/// <param name="CompletedAt">When it last succeeded or failed for good.</param>
-public sealed record Delivery(Guid Id, Guid? ScheduleId, Guid CompanyId, string Platform, string Period, string PeriodStart, string PeriodEnd,
-    string TimeZone, DateTime ScheduledFor, string InstanceId, string IdempotencyKey, string Status, int AttemptCount, int ReplayCount,
-    string? LastError, DateTime CreatedAt, DateTime UpdatedAt, DateTime? CompletedAt);
-
-/// <summary>One recorded attempt.</summary>
-/// <param name="Attempt">1, 2, … over the delivery's life, replays included.</param>
-/// <param name="InstanceId">The orchestration that made it.</param>
-/// <param name="StartedAt">When the request started.</param>
-/// <param name="DurationMs">How long it took.</param>
-/// <param name="StatusCode">HTTP status, when an answer came.</param>
-/// <param name="Outcome">succeeded, retryable or final.</param>
-/// <param name="Error">What went wrong.</param>
-/// <param name="ResponseExcerpt">The start of the partner's answer.</param>
-public sealed record DeliveryAttempt(int Attempt, string InstanceId, DateTime StartedAt, int DurationMs, int? StatusCode, string Outcome,
-    string? Error, string? ResponseExcerpt);
-
-/// <summary>A delivery with its payload and attempts.</summary>
-/// <param name="Delivery">The delivery.</param>
-/// <param name="Payload">The body sent (null until built).</param>
-/// <param name="Attempts">Every attempt, oldest first.</param>
-public sealed record DeliveryDetail(Delivery Delivery, JsonElement? Payload, IReadOnlyList<DeliveryAttempt> Attempts);
-
-/// <summary>Filters and page of the deliveries list.</summary>
-/// <param name="CompanyId">Only this company.</param>
-/// <param name="Platform">Only this platform.</param>
-/// <param name="Status">Only this status.</param>
-/// <param name="From">Created at or after.</param>
-/// <param name="To">Created before.</param>
-/// <param name="Page">1-based page.</param>
-/// <param name="Limit">Page size, 1–100.</param>
-public sealed record DeliveryFilter(Guid? CompanyId, string? Platform, string? Status, DateTimeOffset? From, DateTimeOffset? To, int Page, int Limit);
-
-/// <summary>One page of deliveries.</summary>
-/// <param name="Items">The deliveries, newest first.</param>
-/// <param name="Page">1-based page.</param>
-/// <param name="Limit">Page size.</param>
-/// <param name="Total">Matching deliveries over all pages.</param>
-public sealed record DeliveryPage(IReadOnlyList<Delivery> Items, int Page, int Limit, long Total);
-
-/// <summary>Outcome of asking to replay one delivery.</summary>
-/// <param name="DeliveryId">The delivery.</param>
-/// <param name="Result">queued, not_found or not_failed.</param>
-/// <param name="InstanceId">The new orchestration instance, when queued.</param>
-/// <param name="Status">The delivery's status when it was not replayed.</param>
-public sealed record ReplayResult(Guid DeliveryId, string Result, string? InstanceId, string? Status);
-
-/// <summary>Delivery figures of one platform.</summary>
-/// <param name="Platform">The platform.</param>
-/// <param name="Count">Deliveries.</param>
-/// <param name="Succeeded">Succeeded.</param>
-/// <param name="Failed">Failed.</param>
-/// <param name="InProgress">Pending or delivering.</param>
-/// <param name="SuccessRate">Succeeded / (succeeded + failed); null before any finished.</param>
-/// <param name="MeanAttempts">Mean attempts of finished deliveries; null before any finished.</param>
-public sealed record PlatformStats(string Platform, int Count, int Succeeded, int Failed, int InProgress, double? SuccessRate, double? MeanAttempts);
 
 /// <summary>SQL of deliveries: the scheduler's claim, the orchestration's steps and the deliveries API.</summary>
 public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time)
@@ -116,11 +32,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
             var due = (await conn.QueryAsync<DeliverySchedule>(new CommandDefinition(
-                """
-                SELECT id AS Id, company_id AS CompanyId, platform AS Platform, schedule AS Schedule, cron_expression AS CronExpression,
-                       period_kind AS Period, time_zone AS TimeZone, organization_id AS OrganizationId, program_id AS ProgramId,
-                       next_run AS NextRun, last_run AS LastRun, last_status AS LastStatus, last_error AS LastError, active AS Active,
-                       created_at AS CreatedAt, updated_at AS UpdatedAt
+                $"""
+                SELECT {ScheduleStore.Columns}
                 FROM impact.scheduled_deliveries
                 WHERE active AND next_run <= @now
                 ORDER BY next_run
@@ -205,9 +118,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
 
     /// <summary>
     /// Creates the delivery of the complete period before now (run-now). When that period already has
-    /// a delivery it is returned with <c>Created = false</c>: a period is delivered once (replay it instead).
+    /// a delivery it is a 409 naming that delivery: a period is delivered once (replay it instead).
     /// </summary>
-    public async Task<(Delivery Delivery, bool Created)> CreateRunNowAsync(DeliverySchedule schedule, CancellationToken ct = default)
+    public async Task<Delivery> CreateRunNowAsync(DeliverySchedule schedule, CancellationToken ct = default)
     {
         var subject = schedule.SubjectFor(time.GetUtcNow());
         var key = schedule.DeliveryKey(subject.Period);
@@ -231,13 +144,15 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             }, cancellationToken: ct));
         if (row is not null)
         {
-            return (row, true);
+            return row;
         }
 
         var existing = await conn.QuerySingleAsync<Delivery>(new CommandDefinition(
             $"SELECT {Columns} FROM impact.impact_deliveries WHERE idempotency_key = @key ORDER BY created_at LIMIT 1",
             new { key }, cancellationToken: ct));
-        return (existing, false);
+        throw new ProblemException(HttpStatusCode.Conflict, "Period already delivered",
+            $"The {existing.Period} {existing.PeriodStart} to {existing.PeriodEnd} already has delivery {existing.Id} ({existing.Status}). " +
+            "A period is delivered once; replay that delivery if it failed.");
     }
 
     /// <summary>
@@ -264,8 +179,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         var built = row.Payload;
         if (built is null)
         {
-            var kind = row.Period == "quarter" ? PeriodKind.Quarter : PeriodKind.Month;
-            var period = ReportingPeriod.Of(kind, row.PeriodStart, ScheduleSpec.FindZone(row.TimeZone)!);
+            var period = ReportingPeriod.Of(PeriodNames.OfStored(row.Period), row.PeriodStart, ScheduleSpec.FindZone(row.TimeZone)!);
             var subject = new DeliverySubject(row.Platform, row.CompanyId, row.OrganizationId, row.ProgramId, period,
                 new DateTimeOffset(row.ScheduledFor, TimeSpan.Zero));
             built = await ImpactPayloads.BuildAsync(conn, subject, ct);
@@ -316,7 +230,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             new
             {
                 id, instanceId, startedAt = startedAt.UtcDateTime, durationMs = (int)Math.Round(duration.TotalMilliseconds),
-                statusCode = response.StatusCode, outcome = OutcomeName(response.Outcome), error = response.Error, excerpt = response.ResponseExcerpt,
+                statusCode = response.StatusCode, outcome = AttemptOutcomeNames.Of(response.Outcome), error = response.Error, excerpt = response.ResponseExcerpt,
             }, cancellationToken: ct));
     }
 
@@ -355,8 +269,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>One delivery with its payload and attempts, or null.</summary>
-    public async Task<DeliveryDetail?> GetAsync(Guid id, CancellationToken ct = default)
+    /// <summary>One delivery with its payload and attempts; 404 when there is none.</summary>
+    public async Task<DeliveryDetail> GetAsync(Guid id, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         using var grid = await conn.QueryMultipleAsync(new CommandDefinition(
@@ -367,49 +281,43 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                    status_code AS StatusCode, outcome AS Outcome, error AS Error, response_excerpt AS ResponseExcerpt
             FROM impact.impact_delivery_attempts WHERE delivery_id = @id ORDER BY attempt;
             """, new { id }, cancellationToken: ct));
-        var delivery = await grid.ReadSingleOrDefaultAsync<Delivery>();
-        if (delivery is null)
-        {
-            return null;
-        }
+        var delivery = await grid.ReadSingleOrDefaultAsync<Delivery>() ?? throw NotFound(id);
 
         var payload = await grid.ReadSingleAsync<string?>();
         var attempts = (await grid.ReadAsync<DeliveryAttempt>()).AsList();
         return new DeliveryDetail(delivery, payload is null ? null : JsonDocument.Parse(payload).RootElement.Clone(), attempts);
     }
 
-    /// <summary>One page of deliveries, newest first.</summary>
+    /// <summary>One page of deliveries, newest first, with the number matching over all pages.</summary>
     public async Task<DeliveryPage> ListAsync(DeliveryFilter f, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<DeliveryWithTotal>(new CommandDefinition(
+        // One row per delivery of the page, or a single row without one (Id null) when the page is empty,
+        // so the total comes back either way.
+        var rows = (await conn.QueryAsync<long, Delivery?, (long Total, Delivery? Delivery)>(new CommandDefinition(
             $"""
-            SELECT {Columns}, count(*) OVER () AS Total
-            FROM impact.impact_deliveries
-            WHERE (@companyId::uuid IS NULL OR company_id = @companyId)
-              AND (@platform::text IS NULL OR platform = @platform)
-              AND (@status::text IS NULL OR status = @status)
-              AND (@from::timestamptz IS NULL OR created_at >= @from)
-              AND (@to::timestamptz IS NULL OR created_at < @to)
-            ORDER BY created_at DESC, id DESC
-            LIMIT @limit OFFSET @offset
+            WITH matching AS (
+                SELECT {Columns}
+                FROM impact.impact_deliveries
+                WHERE (@companyId::uuid IS NULL OR company_id = @companyId)
+                  AND (@platform::text IS NULL OR platform = @platform)
+                  AND (@status::text IS NULL OR status = @status)
+                  AND (@from::timestamptz IS NULL OR created_at >= @from)
+                  AND (@to::timestamptz IS NULL OR created_at < @to)
+            )
+            SELECT total.n AS Total, page.*
+            FROM (SELECT count(*) AS n FROM matching) total
+            LEFT JOIN LATERAL (
+                SELECT * FROM matching ORDER BY createdat DESC, id DESC LIMIT @limit OFFSET @offset
+            ) page ON true
+            ORDER BY page.createdat DESC, page.id DESC
             """,
             new
             {
                 companyId = f.CompanyId, platform = f.Platform, status = f.Status, from = f.From?.UtcDateTime, to = f.To?.UtcDateTime,
                 limit = f.Limit, offset = (f.Page - 1) * f.Limit,
-            }, cancellationToken: ct))).AsList();
-        var total = rows.Count > 0 ? rows[0].Total : await conn.ExecuteScalarAsync<long>(new CommandDefinition(
-            """
-            SELECT count(*) FROM impact.impact_deliveries
-            WHERE (@companyId::uuid IS NULL OR company_id = @companyId)
-              AND (@platform::text IS NULL OR platform = @platform)
-              AND (@status::text IS NULL OR status = @status)
-              AND (@from::timestamptz IS NULL OR created_at >= @from)
-              AND (@to::timestamptz IS NULL OR created_at < @to)
-            """, new { companyId = f.CompanyId, platform = f.Platform, status = f.Status, from = f.From?.UtcDateTime, to = f.To?.UtcDateTime },
-            cancellationToken: ct));
-        return new DeliveryPage(rows.Select(r => r.Delivery).ToList(), f.Page, f.Limit, total);
+            }, cancellationToken: ct), (total, delivery) => (total, delivery), splitOn: "Id")).AsList();
+        return new DeliveryPage(rows.Where(r => r.Delivery is not null).Select(r => r.Delivery!).ToList(), f.Page, f.Limit, rows[0].Total);
     }
 
     /// <summary>
@@ -425,9 +333,25 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             "SELECT id, status FROM impact.impact_deliveries WHERE id = ANY(@ids)", new { ids = distinct }, cancellationToken: ct)))
             .ToDictionary(r => r.Id, r => r.Status);
         return distinct.Select(id =>
-            queued.TryGetValue(id, out var q) ? new ReplayResult(id, "queued", q.InstanceId, null)
-            : statuses.TryGetValue(id, out var status) ? new ReplayResult(id, "not_failed", null, status)
-            : new ReplayResult(id, "not_found", null, null)).ToList();
+            queued.TryGetValue(id, out var q) ? new ReplayResult(id, ReplayOutcome.Queued, q.InstanceId, null)
+            : statuses.TryGetValue(id, out var status) ? new ReplayResult(id, ReplayOutcome.NotFailed, null, status)
+            : new ReplayResult(id, ReplayOutcome.NotFound, null, null)).ToList();
+    }
+
+    /// <summary>
+    /// Replays one failed delivery as <see cref="ReplayAsync"/> does; 404 when there is no such delivery,
+    /// 409 when it is not failed.
+    /// </summary>
+    public async Task<ReplayResult> ReplayOneAsync(Guid id, string performedBy, CancellationToken ct = default)
+    {
+        var result = (await ReplayAsync([id], performedBy, ct)).Single();
+        return result.Result switch
+        {
+            ReplayOutcome.NotFound => throw NotFound(id),
+            ReplayOutcome.NotFailed => throw new ProblemException(HttpStatusCode.Conflict, "Only failed deliveries can be replayed",
+                $"Delivery {id} is {result.Status}; only a failed delivery can be replayed."),
+            _ => result,
+        };
     }
 
     /// <summary>Replays every failed delivery (optionally of one company and/or platform), at most 1,000 per call, oldest first.</summary>
@@ -489,42 +413,10 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             : new PlatformStats(p, 0, 0, 0, 0, null, null)).ToList();
     }
 
-    /// <summary>The stored name of an outcome.</summary>
-    public static string OutcomeName(AttemptOutcome outcome) => outcome switch
-    {
-        AttemptOutcome.Succeeded => "succeeded",
-        AttemptOutcome.Retryable => "retryable",
-        _ => "final",
-    };
+    private static ProblemException NotFound(Guid id) => ProblemException.NotFound($"There is no Impact-In delivery with id {id}.");
 
     private sealed record PrepareRow(string Platform, Guid CompanyId, string? OrganizationId, string? ProgramId, string Period, DateOnly PeriodStart,
         string TimeZone, DateTime ScheduledFor, string? Payload, string IdempotencyKey);
 
     private sealed record StatsRow(string Platform, int Count, int Succeeded, int Failed, int InProgress, double? MeanAttempts);
-
-    private sealed class DeliveryWithTotal
-    {
-        public Guid Id { get; init; }
-        public Guid? ScheduleId { get; init; }
-        public Guid CompanyId { get; init; }
-        public string Platform { get; init; } = "";
-        public string Period { get; init; } = "";
-        public string PeriodStart { get; init; } = "";
-        public string PeriodEnd { get; init; } = "";
-        public string TimeZone { get; init; } = "";
-        public DateTime ScheduledFor { get; init; }
-        public string InstanceId { get; init; } = "";
-        public string IdempotencyKey { get; init; } = "";
-        public string Status { get; init; } = "";
-        public int AttemptCount { get; init; }
-        public int ReplayCount { get; init; }
-        public string? LastError { get; init; }
-        public DateTime CreatedAt { get; init; }
-        public DateTime UpdatedAt { get; init; }
-        public DateTime? CompletedAt { get; init; }
-        public long Total { get; init; }
-
-        public Delivery Delivery => new(Id, ScheduleId, CompanyId, Platform, Period, PeriodStart, PeriodEnd, TimeZone, ScheduledFor, InstanceId,
-            IdempotencyKey, Status, AttemptCount, ReplayCount, LastError, CreatedAt, UpdatedAt, CompletedAt);
-    }
 }
