@@ -1,3 +1,5 @@
+using Impact.Shared.Security;
+using Impact.Ingest.Http;
 using Azure.Storage.Blobs;
 using Impact.Orchestrations.Backfill;
 using Impact.Shared.Backfill;
@@ -21,29 +23,33 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
 {
     private const string What = "import job";
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImportKintellSessions))]
     public Task<IActionResult> ImportKintellSessions(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "imports/kintell-sessions")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/kintell-sessions")] HttpRequest request,
         [DurableClient] DurableTaskClient client, CancellationToken ct) =>
         StartAsync(request, client, BackfillKinds.KintellSessions, ct);
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImportKintellUsers))]
     public Task<IActionResult> ImportKintellUsers(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "imports/kintell-users")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/kintell-users")] HttpRequest request,
         [DurableClient] DurableTaskClient client, CancellationToken ct) =>
         StartAsync(request, client, BackfillKinds.KintellUsers, ct);
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(GetImport))]
     public async Task<IActionResult> GetImport(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "imports/{jobId}")] HttpRequest request, string jobId, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "imports/{jobId}")] HttpRequest request, string jobId, CancellationToken ct)
     {
         var job = await jobs.GetAsync(RouteIds.Guid(jobId, What), ct);
         return ApiResults.Json(StatusCodes.Status200OK, ImportView.From(job));
     }
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(GetImportErrors))]
     public async Task<IActionResult> GetImportErrors(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "imports/{jobId}/errors")] HttpRequest request, string jobId, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "imports/{jobId}/errors")] HttpRequest request, string jobId, CancellationToken ct)
     {
         var job = await jobs.GetAsync(RouteIds.Guid(jobId, What), ct);
         var download = (await blobs.GetBlobContainerClient(job.BlobContainer).GetBlobClient(job.ErrorBlobName)
@@ -52,17 +58,19 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
             Path.GetFileNameWithoutExtension(job.FileName) + "-errors.csv");
     }
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(PauseImport))]
     public async Task<IActionResult> PauseImport(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "imports/{jobId}/pause")] HttpRequest request, string jobId, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{jobId}/pause")] HttpRequest request, string jobId, CancellationToken ct)
     {
         var job = await jobs.PauseAsync(RouteIds.Guid(jobId, What), ct);
         return ApiResults.Json(StatusCodes.Status202Accepted, ImportView.From(job));
     }
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ResumeImport))]
     public async Task<IActionResult> ResumeImport(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "imports/{jobId}/resume")] HttpRequest request, string jobId,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{jobId}/resume")] HttpRequest request, string jobId,
         [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
         var job = await client.ResumeBackfillAsync(jobs, RouteIds.Guid(jobId, What), options.Value, ct);

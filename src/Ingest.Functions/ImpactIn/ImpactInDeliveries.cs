@@ -1,3 +1,5 @@
+using Impact.Shared.Security;
+using Impact.Ingest.Http;
 using Impact.Orchestrations.ImpactIn;
 using Impact.Shared.Http;
 using Impact.Shared.ImpactIn;
@@ -20,9 +22,10 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
 
     private const string What = "Impact-In delivery";
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInListDeliveries))]
     public async Task<IActionResult> ImpactInListDeliveries(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/deliveries")] HttpRequest req, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/deliveries")] HttpRequest req, CancellationToken ct)
     {
         var q = new QueryValues(req);
         var filter = new DeliveryFilter(
@@ -42,18 +45,20 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
         return ApiResults.Json(StatusCodes.Status200OK, await deliveries.ListAsync(filter, ct));
     }
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInGetDelivery))]
     public async Task<IActionResult> ImpactInGetDelivery(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/deliveries/{id}")] HttpRequest req, string id, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/deliveries/{id}")] HttpRequest req, string id, CancellationToken ct)
     {
         var detail = await deliveries.GetAsync(RouteIds.Guid(id, What), ct);
         return ApiResults.Json(StatusCodes.Status200OK, new { delivery = detail.Delivery, payload = detail.Payload, attempts = detail.Attempts });
     }
 
     /// <summary>Sends a failed delivery again: same payload, same idempotency key, new attempts.</summary>
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInReplayDelivery))]
     public async Task<IActionResult> ImpactInReplayDelivery(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "impact-in/deliveries/{id}/replay")] HttpRequest req, string id,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/{id}/replay")] HttpRequest req, string id,
         [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
         var result = await deliveries.ReplayOneAsync(RouteIds.Guid(id, What), PerformedBy, ct);
@@ -63,9 +68,10 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
     }
 
     /// <summary>Replays 1–100 failed deliveries; the answer says, per id, whether it was queued and why not.</summary>
+    [RequireRole(Roles.Operator)]
     [Function(nameof(ImpactInBulkReplay))]
     public async Task<IActionResult> ImpactInBulkReplay(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "impact-in/deliveries/bulk-replay")] HttpRequest req,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/bulk-replay")] HttpRequest req,
         [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
         var body = await RequestBody.ReadJsonAsync<BulkReplayRequest>(req, ct);
@@ -88,9 +94,10 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
     }
 
     /// <summary>Replays every failed delivery (optionally filtered by companyId and platform), up to 1,000 per call.</summary>
+    [RequireRole(Roles.Operator)]
     [Function(nameof(ImpactInRetryAllFailed))]
     public async Task<IActionResult> ImpactInRetryAllFailed(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "impact-in/deliveries/retry-all-failed")] HttpRequest req,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/retry-all-failed")] HttpRequest req,
         [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
         var q = new QueryValues(req);
@@ -106,9 +113,10 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
         return ApiResults.Json(StatusCodes.Status202Accepted, new { queued = queued.Count, deliveries = queued });
     }
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInStats))]
     public async Task<IActionResult> ImpactInStats(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/stats")] HttpRequest req, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/stats")] HttpRequest req, CancellationToken ct)
     {
         var q = new QueryValues(req);
         var companyId = q.Guid("companyId");

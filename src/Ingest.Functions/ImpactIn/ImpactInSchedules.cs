@@ -1,3 +1,5 @@
+using Impact.Shared.Security;
+using Impact.Ingest.Http;
 using Impact.Orchestrations.ImpactIn;
 using Impact.Shared.Http;
 using Impact.Shared.ImpactIn;
@@ -14,9 +16,10 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
 {
     private const string What = "Impact-In schedule";
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInCreateSchedule))]
     public async Task<IActionResult> ImpactInCreateSchedule(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "impact-in/schedules")] HttpRequest req, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/schedules")] HttpRequest req, CancellationToken ct)
     {
         var body = await RequestBody.ReadJsonAsync<CreateScheduleRequest>(req, ct);
         var spec = ScheduleSpec.Parse(body.Schedule, body.TimeZone, body.Period, out var errors);
@@ -42,9 +45,10 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
             new Dictionary<string, string> { ["Location"] = $"/v1/impact-in/schedules/{created.Id}" });
     }
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInListSchedules))]
     public async Task<IActionResult> ImpactInListSchedules(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/schedules")] HttpRequest req, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/schedules")] HttpRequest req, CancellationToken ct)
     {
         var q = new QueryValues(req);
         var companyId = q.Guid("companyId");
@@ -53,14 +57,16 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
         return ApiResults.Json(StatusCodes.Status200OK, new { items = await schedules.ListAsync(companyId, platform, ct) });
     }
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInGetSchedule))]
     public async Task<IActionResult> ImpactInGetSchedule(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/schedules/{id}")] HttpRequest req, string id, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/schedules/{id}")] HttpRequest req, string id, CancellationToken ct) =>
         ApiResults.Json(StatusCodes.Status200OK, await schedules.GetAsync(RouteIds.Guid(id, What), ct));
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInUpdateSchedule))]
     public async Task<IActionResult> ImpactInUpdateSchedule(
-        [HttpTrigger(AuthorizationLevel.Function, "patch", Route = "impact-in/schedules/{id}")] HttpRequest req, string id, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "impact-in/schedules/{id}")] HttpRequest req, string id, CancellationToken ct)
     {
         var scheduleId = RouteIds.Guid(id, What);
         var body = await RequestBody.ReadJsonAsync<UpdateScheduleRequest>(req, ct);
@@ -80,18 +86,20 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
         return ApiResults.Json(StatusCodes.Status200OK, updated);
     }
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInDeleteSchedule))]
     public async Task<IActionResult> ImpactInDeleteSchedule(
-        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "impact-in/schedules/{id}")] HttpRequest req, string id, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "impact-in/schedules/{id}")] HttpRequest req, string id, CancellationToken ct)
     {
         await schedules.DeleteAsync(RouteIds.Guid(id, What), ct);
         return ApiResults.NoContent();
     }
 
     /// <summary>Delivers the complete period before now, once: a period that already has a delivery is a 409.</summary>
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInRunScheduleNow))]
     public async Task<IActionResult> ImpactInRunScheduleNow(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "impact-in/schedules/{id}/run-now")] HttpRequest req, string id,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/schedules/{id}/run-now")] HttpRequest req, string id,
         [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
         var schedule = await schedules.GetAsync(RouteIds.Guid(id, What), ct);
@@ -102,9 +110,10 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
     }
 
     /// <summary>The exact payload the next run would send, from the data as it is now. Nothing is sent or stored.</summary>
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInPreviewSchedule))]
     public async Task<IActionResult> ImpactInPreviewSchedule(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "impact-in/schedules/{id}/preview")] HttpRequest req, string id, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/schedules/{id}/preview")] HttpRequest req, string id, CancellationToken ct) =>
         ApiResults.Json(StatusCodes.Status200OK, await schedules.PreviewAsync(RouteIds.Guid(id, What), ct));
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

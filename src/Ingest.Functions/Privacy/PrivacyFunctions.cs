@@ -1,3 +1,5 @@
+using Impact.Shared.Security;
+using Impact.Ingest.Http;
 using Impact.Orchestrations.Privacy;
 using Impact.Shared.Http;
 using Impact.Shared.Privacy;
@@ -17,9 +19,10 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
 {
     private const string What = "privacy request";
 
+    [RequireRole(Roles.PrivacyOfficer)]
     [Function(nameof(StartPrivacyExport))]
     public async Task<IActionResult> StartPrivacyExport(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "privacy/exports")] HttpRequest req,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/exports")] HttpRequest req,
         [DurableClient] DurableTaskClient client, CancellationToken ct = default)
     {
         var body = await RequestBody.ReadJsonAsync<ExportRequestBody>(req, ct);
@@ -30,9 +33,10 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
         return await AcceptedAsync(req, request, ct);
     }
 
+    [RequireRole(Roles.PrivacyOfficer)]
     [Function(nameof(StartPrivacyDeletion))]
     public async Task<IActionResult> StartPrivacyDeletion(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "privacy/deletions")] HttpRequest req,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions")] HttpRequest req,
         [DurableClient] DurableTaskClient client, CancellationToken ct = default)
     {
         var body = await RequestBody.ReadJsonAsync<DeletionRequestBody>(req, ct);
@@ -43,9 +47,10 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
         return await AcceptedAsync(req, request, ct);
     }
 
+    [RequireRole(Roles.PrivacyOfficer)]
     [Function(nameof(ApprovePrivacyDeletion))]
     public async Task<IActionResult> ApprovePrivacyDeletion(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "privacy/deletions/{id}/approve")] HttpRequest req,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions/{id}/approve")] HttpRequest req,
         string id, [DurableClient] DurableTaskClient client, CancellationToken ct = default)
     {
         var requestId = RouteIds.Guid(id, What);
@@ -56,9 +61,10 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
         return await AcceptedAsync(req, request, ct);
     }
 
+    [RequireRole(Roles.PrivacyOfficer)]
     [Function(nameof(RejectPrivacyDeletion))]
     public async Task<IActionResult> RejectPrivacyDeletion(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "privacy/deletions/{id}/reject")] HttpRequest req,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions/{id}/reject")] HttpRequest req,
         string id, [DurableClient] DurableTaskClient client, CancellationToken ct = default)
     {
         var requestId = RouteIds.Guid(id, What);
@@ -68,9 +74,10 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
         return ApiResults.Json(StatusCodes.Status200OK, await views.CreateAsync(req, request, ct));
     }
 
+    [RequireRole(Roles.PrivacyOfficer)]
     [Function(nameof(GetPrivacyRequest))]
     public async Task<IActionResult> GetPrivacyRequest(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "privacy/requests/{id}")] HttpRequest req,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "privacy/requests/{id}")] HttpRequest req,
         string id, CancellationToken ct = default)
     {
         var request = await requests.GetAsync(RouteIds.Guid(id, What), ct);
