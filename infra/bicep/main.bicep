@@ -39,10 +39,10 @@ param workdayClientSecret string = ''
 @description('Impact-In partner endpoints and ids, not secret: benevityBaseUrl, benevityTokenUrl, benevityClientId, benevityScope, gooderaBaseUrl, workdayBaseUrl, workdayTokenUrl, workdayClientId, workdayTenant.')
 param impactInPartners object = {}
 
-@description('JWT authority (issuer with OpenID metadata) for the SSE host, e.g. https://login.microsoftonline.com/<tenant>/v2.0.')
+@description('Entra ID authority (issuer with OpenID metadata) for the Functions API and the SSE host, e.g. https://login.microsoftonline.com/<tenant>/v2.0.')
 param jwtAuthority string
 
-@description('JWT audience the SSE host accepts.')
+@description('JWT audience the Functions API and the SSE host accept: the API app registration (application ID URI).')
 param jwtAudience string
 
 @description('JWT issuer the SSE host accepts; empty means the authority itself (true for Entra ID v2.0).')
@@ -163,6 +163,8 @@ module rbac 'modules/rbac.bicep' = {
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
   params: {
+    jwtAuthority: jwtAuthority
+    jwtAudience: jwtAudience
     name: 'func-impact-${env}-${token}'
     planName: 'plan-func-impact-${env}-${token}'
     location: location

@@ -1,4 +1,7 @@
+using Impact.Ingest.Http;
 using Impact.Shared;
+using Impact.Shared.Security;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Impact.Ingest;
@@ -12,6 +15,8 @@ public static class IngestRegistration
     public static IHostApplicationBuilder AddFunctionsAppServices(this IHostApplicationBuilder builder)
     {
         builder.AddShared();
+        builder.AddBearerTokens();
+        builder.Services.AddSingleton<ApiAccess>();
         return builder;
     }
 }

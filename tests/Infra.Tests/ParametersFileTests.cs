@@ -27,7 +27,7 @@ public sealed class ParametersFileTests
         Assert.Equal("impactadmin", Value(parameters, "postgresAdminLogin"));
         Assert.Equal("correct-horse-battery", Value(parameters, "postgresAdminPassword"));
         Assert.Equal("whsec_new whsec_old", Value(parameters, "kintellWebhookSecrets"));
-        Assert.Equal("api://impact-stream", Value(parameters, "jwtAudience"));
+        Assert.Equal("api://impact-api", Value(parameters, "jwtAudience"));
     }
 
     [Fact]

@@ -20,6 +20,8 @@ public static class SettingsContract
     public static readonly IReadOnlyDictionary<string, string> LocalOnly = new Dictionary<string, string>
     {
         ["FUNCTIONS_WORKER_RUNTIME"] = "Flex Consumption takes the runtime from functionAppConfig.runtime and rejects this app setting",
+        ["Jwt__Issuer"] = "the local HS256 issuer's name; in Azure the issuer comes from the Entra authority's metadata (Jwt__Authority)",
+        ["Jwt__SigningKey"] = "the local HS256 development key, refused outside Development; Azure validates Entra RS256 tokens with the authority's keys",
     };
 
     /// <summary>App settings of the Functions app with no sample key, and why.</summary>

@@ -26,6 +26,10 @@ public static class TestStorage
             ["Postgres:ConnectionString"] = postgresConnectionString ?? LocalServices.Settings.PostgresConnectionString,
             // Every host built with the app's registration validates this; webhook tests set their own.
             ["Webhooks:Kintell:Secrets"] = "test-only-kintell-secret",
+            // The local issuer whose tokens TestTokens mints.
+            ["Jwt:Issuer"] = Security.TestTokens.Local.Issuer,
+            ["Jwt:Audience"] = Security.TestTokens.Local.Audience,
+            ["Jwt:SigningKey"] = Security.TestTokens.Local.SigningKey,
         };
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {

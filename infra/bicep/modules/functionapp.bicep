@@ -23,6 +23,10 @@ param webhookQueueName string
 param durableTaskHubName string
 param serviceBusFullyQualifiedNamespace string
 param serviceBusTopicName string
+@description('Entra ID authority (https://login.microsoftonline.com/{tenant}/v2.0) whose RS256 tokens the API accepts.')
+param jwtAuthority string
+@description('The API app registration\'s application ID URI or client id: the audience tokens must carry.')
+param jwtAudience string
 param maximumInstanceCount int
 param instanceMemoryMB int
 
@@ -55,6 +59,9 @@ var appSettings = {
   Backfill__MaxUploadBytes: '2147483648'
   Backfill__RetryAttempts: '3'
   Backfill__RetryFirstIntervalSeconds: '5'
+  Jwt__Authority: jwtAuthority
+  Jwt__Audience: jwtAudience
+  Jwt__CompanyClaim: 'company_id'
   Privacy__ApprovalTimeout: '7.00:00:00'
   Privacy__DownloadLinkLifetime: '01:00:00'
   Privacy__ExportsContainer: 'privacy-exports'

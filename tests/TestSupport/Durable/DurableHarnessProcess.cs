@@ -71,6 +71,9 @@ public sealed class DurableHarnessProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             // The app's registration validates every feature's settings, webhooks included.
             ["Webhooks__Kintell__Secrets"] = "test-only-kintell-secret",
+            ["Jwt__Issuer"] = Security.TestTokens.Local.Issuer,
+            ["Jwt__Audience"] = Security.TestTokens.Local.Audience,
+            ["Jwt__SigningKey"] = Security.TestTokens.Local.SigningKey,
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {
