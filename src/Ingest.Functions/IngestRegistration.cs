@@ -16,6 +16,7 @@ public static class IngestRegistration
     {
         builder.AddShared();
         builder.AddBearerTokens();
+        builder.RefuseDevelopmentSecretsOutsideDevelopment();
         builder.Services.AddSingleton<ApiAccess>();
         return builder;
     }
