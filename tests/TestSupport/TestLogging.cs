@@ -23,8 +23,21 @@ public static class TestLogging
         return logging;
     }
 
-    /// <summary>A logger factory with only the quiet console, for hosts that take a factory rather than a builder.</summary>
-    public static ILoggerFactory Factory { get; } = LoggerFactory.Create(b => b.Quiet());
+    /// <summary>
+    /// A logger factory with only the quiet console, for hosts that take a factory rather than a builder.
+    /// Hosts built inside a package from the environment's configuration (the durable test host's gRPC
+    /// sidecar) get the console at Warning through <c>Logging__Console__LogLevel__Default</c>, set here.
+    /// </summary>
+    public static ILoggerFactory Factory
+    {
+        get
+        {
+            Environment.SetEnvironmentVariable("Logging__Console__LogLevel__Default", "Warning");
+            return QuietFactory;
+        }
+    }
+
+    private static readonly ILoggerFactory QuietFactory = LoggerFactory.Create(b => b.Quiet());
 
     private sealed class OneLineFormatter() : ConsoleFormatter(Name)
     {

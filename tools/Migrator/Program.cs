@@ -1,25 +1,12 @@
-// Applies the embedded SQL migrations to the database named by the first argument or by
-// Postgres__ConnectionString. Used by scripts/services.sh and by deployment pipelines.
+// Applies the embedded SQL migrations to the database named by the first argument, by
+// Postgres__ConnectionString, or by .local/services.env. Used by scripts/services.sh and by deployment pipelines.
 using Impact.Shared.Database;
 
-const string Usage = "usage: Migrator [<connection string>]  (default: the Postgres__ConnectionString environment variable)";
-if (args is ["-h" or "--help" or "-?" or "help", ..])
+const string Usage = "usage: Migrator [<connection string>]  (default: Postgres__ConnectionString, then .local/services.env of scripts/services.sh)";
+var (connectionString, exit) = LocalServicesFile.ToolConnectionString(args, Usage, Console.Out, Console.Error);
+if (connectionString is null)
 {
-    Console.WriteLine(Usage);
-    return 0;
-}
-
-if (args.Length > 1 || args is [['-', ..]])
-{
-    Console.Error.WriteLine(Usage);
-    return 2;
-}
-
-var connectionString = args.FirstOrDefault() ?? Environment.GetEnvironmentVariable("Postgres__ConnectionString");
-if (string.IsNullOrWhiteSpace(connectionString))
-{
-    Console.Error.WriteLine(Usage);
-    return 2;
+    return exit;
 }
 
 try

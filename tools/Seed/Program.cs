@@ -7,25 +7,10 @@ using Impact.Tools.Seed;
 using Npgsql;
 
 const string Usage = "usage: Seed [<connection string>]  (default: Postgres__ConnectionString, then .local/services.env of scripts/services.sh)";
-if (args is ["-h" or "--help" or "-?" or "help", ..])
-{
-    Console.WriteLine(Usage);
-    return 0;
-}
-
-if (args.Length > 1 || args is [['-', ..]])
-{
-    Console.Error.WriteLine(Usage);
-    return 2;
-}
-
-var connectionString = args.FirstOrDefault()
-    ?? (Environment.GetEnvironmentVariable(LocalServicesFile.PostgresKey) is { Length: > 0 } env ? env : null)
-    ?? LocalServicesFile.PostgresConnectionString();
+var (connectionString, exit) = LocalServicesFile.ToolConnectionString(args, Usage, Console.Out, Console.Error);
 if (connectionString is null)
 {
-    Console.Error.WriteLine("No database: run `bash scripts/services.sh up` first, or pass a connection string. " + Usage);
-    return 2;
+    return exit;
 }
 
 try

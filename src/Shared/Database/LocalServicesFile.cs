@@ -48,4 +48,36 @@ public static class LocalServicesFile
     /// <summary>The local PostgreSQL connection string, when the services are written down; else null.</summary>
     public static string? PostgresConnectionString() =>
         Find() is { } path && Read(path).TryGetValue(PostgresKey, out var cs) && cs.Length > 0 ? cs : null;
+
+    /// <summary>
+    /// The connection string argument of a command-line tool (<c>tool [&lt;connection string&gt;]</c>): the
+    /// argument, else <c>Postgres__ConnectionString</c>, else the local services' file. Null with an exit
+    /// code when the tool should stop: 0 after printing <paramref name="usage"/> for <c>--help</c>, 2 for
+    /// anything else it cannot use (the reason on <paramref name="error"/>).
+    /// </summary>
+    public static (string? ConnectionString, int ExitCode) ToolConnectionString(string[] args, string usage, TextWriter output, TextWriter error)
+    {
+        if (args is ["-h" or "--help" or "-?" or "help", ..])
+        {
+            output.WriteLine(usage);
+            return (null, 0);
+        }
+
+        if (args.Length > 1 || args is [['-', ..]])
+        {
+            error.WriteLine(usage);
+            return (null, 2);
+        }
+
+        var connectionString = args.FirstOrDefault()
+            ?? (Environment.GetEnvironmentVariable(PostgresKey) is { Length: > 0 } env ? env : null)
+            ?? PostgresConnectionString();
+        if (connectionString is null)
+        {
+            error.WriteLine($"No database: pass a connection string, set {PostgresKey}, or run `bash scripts/services.sh up` first. {usage}");
+            return (null, 2);
+        }
+
+        return (connectionString, 0);
+    }
 }
