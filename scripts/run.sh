@@ -33,6 +33,16 @@ node -e '
   fs.writeFileSync(process.argv[1], JSON.stringify(s, null, 2) + "\n");
 ' "$settings"
 
+# The SSE host (change notifications) runs next to the Functions app and stops with this script.
+say "starting the SSE host on http://127.0.0.1:5080 (log: .local/stream-host.log)"
+dotnet build src/Stream.Host --nologo -v q >.local/stream-host-build.log 2>&1 \
+  || { cat .local/stream-host-build.log >&2; say "building src/Stream.Host failed"; exit 1; }
+ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:5080 Postgres__ConnectionString="$PG" \
+  dotnet src/Stream.Host/bin/Debug/net10.0/Impact.Stream.Host.dll >.local/stream-host.log 2>&1 &
+stream_host_pid=$!
+echo "$stream_host_pid" >.local/stream-host.pid
+trap 'kill "$stream_host_pid" 2>/dev/null || true' EXIT
+
 func_bin="$(command -v func || true)"
 if [ -z "$func_bin" ] && [ -x "$ROOT/.local/func/node_modules/.bin/func" ]; then
   func_bin="$ROOT/.local/func/node_modules/.bin/func"
@@ -45,27 +55,21 @@ if [ -z "$func_bin" ]; then
     func_bin="$ROOT/.local/func/node_modules/.bin/func"
   else
     rm -rf .local/func/node_modules
-    cat >&2 <<'MSG'
-[run] Could not install Azure Functions Core Tools: its npm package downloads the host from a
-[run] CDN at install time, and that download failed (log: .local/func/install.log).
-[run] Install Core Tools v4 yourself, then run this command again:
-[run]   Debian/Ubuntu: https://learn.microsoft.com/azure/azure-functions/functions-run-local
-[run]                  (apt-get install azure-functions-core-tools-4 from the Microsoft package feed)
+    # Leave what did start running: the services and the SSE host are useful without the Functions app.
+    trap - EXIT
+    cat >&2 <<MSG
+[run] The Functions app needs Azure Functions Core Tools v4 (func), which is not installed and could
+[run] not be installed locally (its npm package downloads the host from a CDN; log: .local/func/install.log).
+[run] Install it (https://learn.microsoft.com/azure/azure-functions/functions-run-local):
+[run]   Debian/Ubuntu: apt-get install azure-functions-core-tools-4   (from the Microsoft package feed)
 [run]   or:            npm install -g azure-functions-core-tools@4 --unsafe-perm true
-[run] The local services are still running (scripts/services.sh down stops them).
+[run] then run this command again, or: cd src/Ingest.Functions && func start --csharp
+[run] Still running: PostgreSQL and Azurite (bash scripts/services.sh down stops them) and the SSE host
+[run] on http://127.0.0.1:5080 (pid $stream_host_pid; kill $stream_host_pid stops it).
 MSG
     exit 1
   fi
 fi
-
-# The SSE host (change notifications) runs next to the Functions app and stops with this script.
-say "starting the SSE host on http://127.0.0.1:5080 (log: .local/stream-host.log)"
-dotnet build src/Stream.Host --nologo -v q >.local/stream-host-build.log 2>&1 \
-  || { cat .local/stream-host-build.log >&2; say "building src/Stream.Host failed"; exit 1; }
-ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:5080 Postgres__ConnectionString="$PG" \
-  dotnet src/Stream.Host/bin/Debug/net10.0/Impact.Stream.Host.dll >.local/stream-host.log 2>&1 &
-stream_host_pid=$!
-trap 'kill "$stream_host_pid" 2>/dev/null || true' EXIT
 
 say "starting the Functions app on http://localhost:7071 (Ctrl+C to stop)"
 cd src/Ingest.Functions

@@ -10,6 +10,8 @@ var builder = FunctionsApplication.CreateBuilder(args);
 
 builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<ProblemDetailsMiddleware>();
+// After the problem mapping, so a 401/403 becomes problem+json: the declared policy of every HTTP function.
+builder.UseMiddleware<BearerAuthenticationMiddleware>();
 builder.ConfigureDurableWorker().AddTasks(registry => registry.AddOrchestrations());
 
 builder.AddFunctionsAppServices();

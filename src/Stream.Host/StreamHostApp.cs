@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Impact.Shared;
+using Impact.Shared.Database;
 using Impact.StreamHost.Security;
 using Impact.StreamHost.Streaming;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -21,6 +22,7 @@ public static class StreamHostApp
         // Keep it below Information whatever the configuration says, so a token never reaches a log.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         configure?.Invoke(builder);
+        UseLocalServicesInDevelopment(builder);
 
         builder.AddCore();
         builder.AddStreamAuthentication();
@@ -36,6 +38,21 @@ public static class StreamHostApp
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapStreamEndpoints();
         return app;
+    }
+
+    // `dotnet run --project src/Stream.Host` on a developer's machine: without a connection setting,
+    // use the local PostgreSQL that scripts/services.sh started (.local/services.env).
+    private static void UseLocalServicesInDevelopment(WebApplicationBuilder builder)
+    {
+        if (builder.Environment.IsDevelopment()
+            && string.IsNullOrWhiteSpace(builder.Configuration[$"{PostgresOptions.Section}:{nameof(PostgresOptions.ConnectionString)}"])
+            && LocalServicesFile.PostgresConnectionString() is { } local)
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [$"{PostgresOptions.Section}:{nameof(PostgresOptions.ConnectionString)}"] = local,
+            });
+        }
     }
 
     private static Task WriteHealthAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
 using Dapper;
 using Impact.StreamHost.Security;
@@ -100,9 +101,11 @@ public sealed class HostTests
     }
 
     [Fact]
-    public void TheTokenCommandMintsATokenTheHostAccepts()
+    public async Task TheTokenCommandMintsATokenTheHostAccepts()
     {
-        var company = Guid.NewGuid();
+        await using var db = await TestDatabase.CreateAsync();
+        await using var host = await TestStreamHost.StartAsync(db);
+        var company = await EventWriter.CompanyAsync(db);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Jwt:SigningKey"] = TestStreamHost.SigningKey,
@@ -111,13 +114,32 @@ public sealed class HostTests
         }).Build();
         using var output = new StringWriter();
         using var error = new StringWriter();
+        using var operatorOutput = new StringWriter();
 
         var exit = LocalTokens.RunCommand(["--company", company.ToString()], configuration, output, error);
-        var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(output.ToString().Trim());
+        var minted = output.ToString().Trim();
+        var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(minted);
+        var operatorExit = LocalTokens.RunCommand(["--operator"], configuration, operatorOutput, error);
 
         Assert.Equal(0, exit);
         Assert.Equal(company.ToString(), token.GetClaim("company_id").Value);
         Assert.Equal(TestStreamHost.Issuer, token.Issuer);
         Assert.Equal(2, LocalTokens.RunCommand([], configuration, output, error));
+
+        // The host takes the company token on its stream, and the operator token on the stats endpoint.
+        await using (var client = await SseClient.ConnectAsync(host.Http, company, minted))
+        {
+            Assert.Equal(HttpStatusCode.OK, client.Response.StatusCode);
+            var id = await EventWriter.AppendAsync(db, company, 1);
+            Assert.Equal(id, (await client.NextEventAsync()).EventId);
+        }
+
+        Assert.Equal(0, operatorExit);
+        using var stats = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/stats");
+        stats.Headers.Authorization = new AuthenticationHeaderValue("Bearer", operatorOutput.ToString().Trim());
+        using var statsResponse = await host.Http.SendAsync(stats);
+        Assert.Equal(HttpStatusCode.OK, statsResponse.StatusCode);
+        using var anonymous = await host.Http.GetAsync("/v1/stream/stats");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 }

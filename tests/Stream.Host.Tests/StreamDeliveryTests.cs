@@ -1,7 +1,9 @@
 using Dapper;
 using Impact.Shared.Events;
+using Impact.StreamHost.Streaming;
 using Impact.StreamHost.Tests.Support;
 using Impact.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Impact.StreamHost.Tests;
 
@@ -84,7 +86,12 @@ public sealed class StreamDeliveryTests
         var early = await EventLog.AppendAsync(slowConn, slowTx, EventTypes.SessionCompleted, company, new { sequence = 1 });
         var late = await EventWriter.AppendAsync(db, company, 2);
         Assert.True(early < late);
-        await Task.Delay(200); // the feed has seen the newer row by now and must not move past the open one
+        // The feed must have read the newer row while the slow transaction is open, and not moved past it.
+        await FeedReadAfterAsync(db, late);
+        var slowXid = ulong.Parse(await slowConn.ExecuteScalarAsync<string>("SELECT pg_current_xact_id()::text", transaction: slowTx) ?? "",
+            System.Globalization.CultureInfo.InvariantCulture);
+        var published = host.App.Services.GetRequiredService<StreamHub>().Published;
+        Assert.True(published.Tx < slowXid, $"the feed moved past the open transaction ({published} vs xid {slowXid})");
         await slowTx.CommitAsync();
 
         var received = await client.EventsAsync(2);
@@ -163,6 +170,37 @@ public sealed class StreamDeliveryTests
         foreach (var client in clients)
         {
             await client.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Waits until the feed has run two complete reads after event <paramref name="eventId"/> was committed.
+    /// Each read ends with the feed's "anything pending?" query, after which its connection stays idle
+    /// (waiting for the bell or its poll), so <c>pg_stat_activity</c> shows when each read started: a
+    /// read whose check started after the first such check began wholly after the commit.
+    /// </summary>
+    private static async Task FeedReadAfterAsync(TestDatabase db, long eventId)
+    {
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        var committedBy = await conn.ExecuteScalarAsync<DateTime>(
+            "SELECT clock_timestamp() FROM impact.events WHERE id = @eventId", new { eventId });
+        var after = committedBy;
+        for (var reads = 0; reads < 2; reads++)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            DateTime? started;
+            while ((started = await conn.ExecuteScalarAsync<DateTime?>(
+                       $"""
+                       SELECT query_start FROM pg_stat_activity
+                       WHERE datname = current_database() AND application_name = '{EventFeed.ApplicationName}'
+                         AND state = 'idle' AND query LIKE 'SELECT EXISTS%' AND query_start > @after
+                       """, new { after })) is null)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the feed did not read the events table after the commit");
+                await Task.Delay(5);
+            }
+
+            after = started.Value;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Impact.Shared.Database;
 using Npgsql;
 
 namespace Impact.TestSupport;
@@ -22,11 +23,11 @@ public static class LocalServices
 
     private static ServiceSettings Ensure()
     {
-        var state = Path.Combine(RepositoryRoot, ".local");
+        var state = Path.GetDirectoryName(Path.Combine(RepositoryRoot, LocalServicesFile.RelativePath))!;
         Directory.CreateDirectory(state);
         using var _ = AcquireLock(Path.Combine(state, "services.lock"));
 
-        var envFile = Path.Combine(state, "services.env");
+        var envFile = Path.Combine(RepositoryRoot, LocalServicesFile.RelativePath);
         if (TryRead(envFile) is { } running && IsReachable(running))
         {
             return running;
@@ -45,11 +46,7 @@ public static class LocalServices
             return null;
         }
 
-        var values = File.ReadAllLines(envFile)
-            .Where(l => l.Length > 0 && !l.StartsWith('#') && l.Contains('=', StringComparison.Ordinal))
-            .Select(l => (Key: l[..l.IndexOf('=', StringComparison.Ordinal)], Value: l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim('\'')))
-            .ToDictionary(kv => kv.Key, kv => kv.Value);
-
+        var values = LocalServicesFile.Read(envFile);
         return values.TryGetValue("Postgres__ConnectionString", out var pg)
             && values.TryGetValue("AzureWebJobsStorage", out var storage)
             && values.TryGetValue("AZ_QUEUE", out var queuePort)
@@ -116,16 +113,7 @@ public static class LocalServices
         }
     }
 
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static string FindRepositoryRoot() =>
+        LocalServicesFile.FindRepositoryRoot(AppContext.BaseDirectory)
+        ?? throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
 }

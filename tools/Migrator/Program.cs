@@ -1,12 +1,12 @@
-// Applies the embedded SQL migrations to the database named by the first argument or by
-// Postgres__ConnectionString. Used by scripts/services.sh and by deployment pipelines.
+// Applies the embedded SQL migrations to the database named by the first argument, by
+// Postgres__ConnectionString, or by .local/services.env. Used by scripts/services.sh and by deployment pipelines.
 using Impact.Shared.Database;
 
-var connectionString = args.FirstOrDefault() ?? Environment.GetEnvironmentVariable("Postgres__ConnectionString");
-if (string.IsNullOrWhiteSpace(connectionString))
+const string Usage = "usage: Migrator [<connection string>]  (default: Postgres__ConnectionString, then .local/services.env of scripts/services.sh)";
+var (connectionString, exit) = LocalServicesFile.ToolConnectionString(args, Usage, Console.Out, Console.Error);
+if (connectionString is null)
 {
-    Console.Error.WriteLine("usage: Migrator <connection string>  (or set Postgres__ConnectionString)");
-    return 2;
+    return exit;
 }
 
 try
@@ -19,4 +19,10 @@ catch (MigrationException e)
 {
     Console.Error.WriteLine(e.Message);
     return 1;
+}
+catch (ArgumentException e)
+{
+    // A malformed connection string; its message names the bad keyword, never the password.
+    Console.Error.WriteLine($"not a valid connection string: {e.Message}");
+    return 2;
 }

@@ -30,7 +30,19 @@ if (kind is null || !KintellKinds.All.Contains(kind) || options["--scheme"] is n
     return 2;
 }
 
-var file = options.GetValueOrDefault("--file") ?? Path.Combine(FindSamples(), $"{kind}.json");
+var file = options.GetValueOrDefault("--file") ?? (FindSamples() is { } samples ? Path.Combine(samples, $"{kind}.json") : null);
+if (file is null)
+{
+    Console.Error.WriteLine("samples/webhooks not found above this program; pass --file payload.json");
+    return 2;
+}
+
+if (!File.Exists(file))
+{
+    Console.Error.WriteLine($"no such file: {file}");
+    return 2;
+}
+
 var body = await File.ReadAllBytesAsync(file);
 var deliveryId = options.GetValueOrDefault("--delivery-id") ?? $"dev-{Guid.NewGuid():N}";
 var key = WebhookSignature.KeyOf(options["--secret"]);
@@ -66,7 +78,7 @@ catch (HttpRequestException e)
     return 1;
 }
 
-static string FindSamples()
+static string? FindSamples()
 {
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
     {
@@ -77,5 +89,5 @@ static string FindSamples()
         }
     }
 
-    throw new DirectoryNotFoundException("samples/webhooks not found; pass --file");
+    return null;
 }

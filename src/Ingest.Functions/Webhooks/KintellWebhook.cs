@@ -1,3 +1,4 @@
+using Impact.Ingest.Http;
 using System.Net;
 using Impact.Shared.Http;
 using Impact.Shared.Webhooks;
@@ -14,6 +15,7 @@ public sealed class KintellWebhook(WebhookReceiver receiver, IOptions<WebhookOpt
 {
     private readonly int maxBodyBytes = options.Value.MaxBodyBytes;
 
+    [PartnerSignature]
     [Function(nameof(ReceiveKintellWebhook))]
     public async Task<IActionResult> ReceiveKintellWebhook(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/kintell/{kind}")] HttpRequest request,
@@ -21,7 +23,7 @@ public sealed class KintellWebhook(WebhookReceiver receiver, IOptions<WebhookOpt
     {
         if (request.ContentLength > maxBodyBytes)
         {
-            throw TooLarge();
+            throw RequestBody.TooLarge(maxBodyBytes);
         }
 
         if (!IsJson(request.ContentType))
@@ -30,35 +32,13 @@ public sealed class KintellWebhook(WebhookReceiver receiver, IOptions<WebhookOpt
                 $"Send the payload as application/json (got '{request.ContentType ?? "none"}').");
         }
 
-        var body = await ReadBodyAsync(request.Body, ct);
+        var body = await RequestBody.ReadBytesAsync(request, maxBodyBytes, ct);
         var accepted = await receiver.ReceiveKintellAsync(kind, request.Headers, body, ct);
-        return ApiResults.Json(accepted.Status == "queued" ? StatusCodes.Status202Accepted : StatusCodes.Status200OK, accepted);
+        return ApiResults.Json(accepted.Status == WebhookDeliveryStatus.Queued ? StatusCodes.Status202Accepted : StatusCodes.Status200OK, accepted);
     }
 
     private static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media)
         && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || media.MediaType.Value?.EndsWith("+json", StringComparison.OrdinalIgnoreCase) == true);
-
-    // Reads at most the limit plus one byte, so a chunked body without Content-Length cannot exhaust memory.
-    private async Task<ReadOnlyMemory<byte>> ReadBodyAsync(Stream body, CancellationToken ct)
-    {
-        var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > maxBodyBytes)
-            {
-                throw TooLarge();
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-    }
-
-    private ProblemException TooLarge() => new(HttpStatusCode.RequestEntityTooLarge, "Payload too large",
-        $"A webhook body may be at most {maxBodyBytes} bytes.");
 }

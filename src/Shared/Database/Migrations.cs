@@ -44,6 +44,3 @@ public static class Migrations
         return i < 0 ? resourceName : resourceName[(i + marker.Length)..];
     }
 }
-
-/// <summary>A migration script failed.</summary>
-public sealed class MigrationException(string message, Exception? inner) : Exception(message, inner);

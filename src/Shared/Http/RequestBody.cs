@@ -89,7 +89,7 @@ public static class RequestBody
 
     /// <summary>The 413 of a body over its cap.</summary>
     public static ProblemException TooLarge(long maxBytes, string? hint = null) =>
-        new(HttpStatusCode.RequestEntityTooLarge, "The request body is too large",
+        new(HttpStatusCode.RequestEntityTooLarge, "Payload too large",
             $"This endpoint accepts at most {maxBytes} bytes.{(hint is null ? "" : " " + hint)}");
 
     /// <summary>A read-only stream over <paramref name="inner"/> that answers 413 past <paramref name="maxBytes"/>.</summary>

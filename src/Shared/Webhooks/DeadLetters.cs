@@ -1,17 +1,16 @@
+using System.Net;
 using Dapper;
+using Impact.Shared.Http;
 using Npgsql;
 
 namespace Impact.Shared.Webhooks;
 
-/// <summary>A delivery the queue gave up on.</summary>
-public sealed record DeadLetter(string Source, string DeliveryId, string EventType, int Attempts, string? LastError,
-    DateTime ReceivedAt, DateTime DeadLetteredAt);
-
-/// <summary>Totals over the dead-letter list.</summary>
-public sealed record DeadLetterStats(long Total, DateTime? Oldest, DateTime? Newest, IReadOnlyDictionary<string, long> ByEventType);
-
-/// <summary>Queries behind the dead-letter endpoints.</summary>
-public sealed class DeadLetters(NpgsqlDataSource dataSource)
+/// <summary>
+/// The operator's actions on deliveries the queue gave up on: list, replay, discard, each audited in
+/// <c>impact.audit_log</c>. What the caller can act on (no such delivery, not dead-lettered, failed
+/// again) is a <see cref="ProblemException"/>.
+/// </summary>
+public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries deliveries, KintellProcessor processor, WebhookQueue queue)
 {
     /// <summary>The newest dead letters first, optionally of one event type.</summary>
     public async Task<IReadOnlyList<DeadLetter>> ListAsync(int limit, string? eventType, CancellationToken ct = default)
@@ -48,8 +47,9 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource)
             byType.ToDictionary(t => t.EventType, t => t.Count));
     }
 
-    /// <summary>Marks a dead letter discarded and audits who did it. False when it is not dead-lettered.</summary>
-    public async Task<bool> DiscardAsync(string source, string deliveryId, string performedBy, string? reason, CancellationToken ct = default)
+    /// <summary>Marks a dead letter discarded and audits who did it.</summary>
+    /// <exception cref="ProblemException">404: there is no dead-lettered delivery of that id.</exception>
+    public async Task DiscardAsync(string source, string deliveryId, string performedBy, string? reason, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -59,17 +59,64 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource)
             WHERE source = @source AND delivery_id = @deliveryId AND status = 'dead_lettered'
             """,
             new { source, deliveryId }, tx, cancellationToken: ct));
-        if (changed == 1)
+        if (changed != 1)
         {
-            await AuditAsync(conn, tx, "webhook.dlq.discard", source, deliveryId, performedBy, reason, ct);
+            throw ProblemException.NotFound($"No dead-lettered delivery {deliveryId}.");
         }
 
+        await AuditAsync(conn, tx, "webhook.dlq.discard", source, deliveryId, performedBy, reason, ct);
         await tx.CommitAsync(ct);
-        return changed == 1;
     }
 
-    /// <summary>Puts every dead letter received since <paramref name="since"/> back in the outbox; returns them.</summary>
-    public async Task<IReadOnlyList<WebhookMessage>> ReleaseSinceAsync(DateTimeOffset since, string performedBy, CancellationToken ct = default)
+    /// <summary>
+    /// Processes a dead letter again, now, so the operator sees whether the fix worked; audits the outcome.
+    /// </summary>
+    /// <exception cref="ProblemException">404: no such delivery; 409: it is not dead-lettered;
+    /// 422: it failed again (and stays dead-lettered), with the new error.</exception>
+    public async Task ReplayAsync(string source, string deliveryId, string performedBy, CancellationToken ct = default)
+    {
+        var delivery = await deliveries.FindAsync(source, deliveryId, ct)
+            ?? throw ProblemException.NotFound($"No delivery {deliveryId}.");
+        if (delivery.Status != WebhookDeliveryStatus.DeadLettered)
+        {
+            throw new ProblemException(HttpStatusCode.Conflict, "Not dead-lettered",
+                $"Delivery {deliveryId} is '{delivery.Status}'; only dead-lettered deliveries can be replayed.");
+        }
+
+        try
+        {
+            await processor.ProcessAsync(source, deliveryId, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await AuditReplayAsync(source, deliveryId, performedBy, WebhookDeliveryStatus.Failed, ct);
+            var after = await deliveries.FindAsync(source, deliveryId, ct);
+            throw new ProblemException(HttpStatusCode.UnprocessableEntity, "Replay failed",
+                $"Delivery {deliveryId} failed again and stays dead-lettered: {after?.LastError}");
+        }
+
+        await AuditReplayAsync(source, deliveryId, performedBy, WebhookDeliveryStatus.Processed, ct);
+    }
+
+    /// <summary>
+    /// Puts every dead letter received since <paramref name="since"/> back on the queue (audited);
+    /// returns their delivery ids. A send that fails leaves its row <c>received</c>: the outbox sweeper
+    /// enqueues it later.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ReplaySinceAsync(DateTimeOffset since, string performedBy, CancellationToken ct = default)
+    {
+        var released = await ReleaseSinceAsync(since, performedBy, ct);
+        foreach (var m in released)
+        {
+            await queue.SendAsync(m, ct);
+            await deliveries.MarkQueuedAsync(m.Source, m.DeliveryId, ct);
+        }
+
+        return released.Select(m => m.DeliveryId).ToList();
+    }
+
+    // Every dead letter received since then back in the outbox ('received'), audited in the same transaction.
+    private async Task<IReadOnlyList<WebhookMessage>> ReleaseSinceAsync(DateTimeOffset since, string performedBy, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -89,8 +136,7 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource)
         return released;
     }
 
-    /// <summary>Audits a single replay.</summary>
-    public async Task AuditReplayAsync(string source, string deliveryId, string performedBy, string outcome, CancellationToken ct = default)
+    private async Task AuditReplayAsync(string source, string deliveryId, string performedBy, string outcome, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);

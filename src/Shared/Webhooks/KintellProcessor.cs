@@ -5,17 +5,6 @@ using Npgsql;
 
 namespace Impact.Shared.Webhooks;
 
-/// <summary>What processing a queued delivery did.</summary>
-public enum ProcessOutcome
-{
-    /// <summary>The change and its event were committed.</summary>
-    Processed,
-    /// <summary>It was processed (or discarded) before: nothing was done again.</summary>
-    AlreadyDone,
-    /// <summary>No such delivery (purged, or a message from another environment).</summary>
-    NotFound,
-}
-
 /// <summary>
 /// Turns a stored Kintell delivery into rows: people resolved by e-mail (created when unknown),
 /// the session, rating or booking upserted by Kintell's id, one domain event, and the delivery
@@ -58,7 +47,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             return ProcessOutcome.NotFound;
         }
 
-        if (delivery.Status is "processed" or "discarded")
+        if (delivery.Status is WebhookDeliveryStatus.Processed or WebhookDeliveryStatus.Discarded)
         {
             return ProcessOutcome.AlreadyDone;
         }

@@ -3,21 +3,6 @@ using Npgsql;
 
 namespace Impact.Shared.Webhooks;
 
-/// <summary>How storing a delivery went.</summary>
-public enum RecordOutcome
-{
-    /// <summary>First time we see this delivery id: stored as <c>received</c>.</summary>
-    Stored,
-    /// <summary>Seen before with the same payload hash.</summary>
-    Duplicate,
-    /// <summary>Seen before with a different payload.</summary>
-    Conflict,
-}
-
-/// <summary>One row of <c>impact.webhook_deliveries</c>.</summary>
-public sealed record DeliveryRow(long Id, string Source, string DeliveryId, string EventType, string PayloadHash, string Payload,
-    string Status, int Attempts, string? LastError, DateTime ReceivedAt, DateTime? QueuedAt, DateTime? ProcessedAt, DateTime UpdatedAt);
-
 /// <summary>Queries on <c>impact.webhook_deliveries</c>. The unique (source, delivery_id) constraint decides races.</summary>
 public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
 {

@@ -5,11 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace Impact.Shared.Webhooks;
 
-/// <summary>What goes on the ingest queue: which delivery to process, never the payload itself.</summary>
-/// <param name="Source">The partner, e.g. <c>kintell</c>.</param>
-/// <param name="DeliveryId">The partner's delivery id.</param>
-public sealed record WebhookMessage(string Source, string DeliveryId);
-
 /// <summary>The Azure Storage queue between accepting a delivery and processing it.</summary>
 public sealed class WebhookQueue(QueueServiceClient queues, IOptions<WebhookQueueOptions> options)
 {
@@ -24,9 +19,6 @@ public sealed class WebhookQueue(QueueServiceClient queues, IOptions<WebhookQueu
 
     private readonly QueueClient queue = queues.GetQueueClient(options.Value.WebhookQueueName);
     private volatile bool created;
-
-    /// <summary>The queue's name.</summary>
-    public string Name => queue.Name;
 
     /// <summary>Puts a message on the queue, creating the queue the first time if it does not exist.</summary>
     /// <exception cref="RequestFailedException">The queue service answered with an error.</exception>

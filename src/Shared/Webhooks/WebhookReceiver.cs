@@ -9,11 +9,6 @@ using Microsoft.Extensions.Options;
 
 namespace Impact.Shared.Webhooks;
 
-/// <summary>The answer to an accepted webhook.</summary>
-/// <param name="DeliveryId">The partner's delivery id.</param>
-/// <param name="Status"><c>queued</c> for a new delivery, <c>duplicate</c> for a repeat.</param>
-public sealed record WebhookAccepted(string DeliveryId, string Status);
-
 /// <summary>
 /// Accepts one partner webhook: signature over the raw bytes, payload validation, the delivery row
 /// committed (the outbox), then the queue message. Anything the caller must fix is a
@@ -65,7 +60,7 @@ public sealed partial class WebhookReceiver(
             case RecordOutcome.Duplicate:
                 // Never a second message: a copy still 'received' is either being queued by its first
                 // request right now, or waits for the outbox sweeper.
-                return new WebhookAccepted(deliveryId, "duplicate");
+                return new WebhookAccepted(deliveryId, WebhookAccepted.Duplicate);
         }
 
         // The row is committed; now the message.
@@ -84,7 +79,7 @@ public sealed partial class WebhookReceiver(
         }
 
         await deliveries.MarkQueuedAsync(KintellProcessor.Source, deliveryId, ct);
-        return new WebhookAccepted(deliveryId, "queued");
+        return new WebhookAccepted(deliveryId, WebhookDeliveryStatus.Queued);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Source} {Kind} webhook: {Failure}")]

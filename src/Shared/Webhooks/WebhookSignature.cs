@@ -5,30 +5,6 @@ using Microsoft.AspNetCore.Http;
 
 namespace Impact.Shared.Webhooks;
 
-/// <summary>The outcome of checking a webhook's signature.</summary>
-/// <param name="Valid">Whether one of the active secrets signed these exact bytes within the tolerance.</param>
-/// <param name="DeliveryId">The partner's delivery id (<c>X-Delivery-Id</c> or <c>webhook-id</c>), when present.</param>
-/// <param name="Failure">Why it is not valid.</param>
-/// <param name="Detail">The reason in words safe to return to the caller (never a secret or signature).</param>
-public readonly record struct SignatureCheck(bool Valid, string? DeliveryId, SignatureFailure Failure, string? Detail = null);
-
-/// <summary>Why a signature check failed.</summary>
-public enum SignatureFailure
-{
-    /// <summary>It did not fail.</summary>
-    None,
-    /// <summary>No signature header of either scheme.</summary>
-    Missing,
-    /// <summary>The signature is there but the delivery id is not.</summary>
-    MissingDeliveryId,
-    /// <summary>A header could not be parsed.</summary>
-    Malformed,
-    /// <summary>The timestamp is outside the tolerance.</summary>
-    StaleTimestamp,
-    /// <summary>No active secret produced this signature.</summary>
-    Mismatch,
-}
-
 /// <summary>
 /// Verifies partner webhook signatures over the raw request bytes, in both schemes we accept:
 /// Kintell's (<c>X-Kintell-Signature: t=&lt;unix&gt;,v1=&lt;hex&gt;</c>, HMAC-SHA256 over <c>"t.body"</c>)

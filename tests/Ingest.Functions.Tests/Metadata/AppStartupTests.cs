@@ -28,9 +28,30 @@ public sealed class AppStartupTests
             .Where(t => t.GetMethods().Any(m => m.GetCustomAttribute<FunctionAttribute>() is not null))
             .ToList();
         Assert.True(functionClasses.Count >= 5, $"found only {functionClasses.Count} function classes");
-        Assert.All(functionClasses, t => Assert.NotNull(ActivatorUtilities.CreateInstance(host.Services, t)));
+
+        // Every constructor parameter of every function class is a service of the app's container
+        // (the worker builds them from it), and each one resolves.
+        var isService = host.Services.GetRequiredService<IServiceProviderIsService>();
+        var missing = functionClasses
+            .SelectMany(t => Constructor(t).GetParameters().Select(p => (Class: t, Parameter: p)))
+            .Where(x => !isService.IsService(x.Parameter.ParameterType))
+            .Select(x => $"{x.Class.Name}({x.Parameter.ParameterType.Name} {x.Parameter.Name})")
+            .ToList();
+        Assert.True(missing.Count == 0, "not registered in the app's container: " + string.Join(", ", missing));
+        Assert.All(functionClasses, t =>
+        {
+            foreach (var p in Constructor(t).GetParameters())
+            {
+                Assert.IsAssignableFrom(p.ParameterType, host.Services.GetRequiredService(p.ParameterType));
+            }
+
+            Assert.IsType(t, ActivatorUtilities.CreateInstance(host.Services, t));
+        });
         await host.StopAsync();
     }
+
+    // The constructor the worker's activator picks: a function class has exactly one public one.
+    private static ConstructorInfo Constructor(Type functionClass) => Assert.Single(functionClass.GetConstructors());
 
     private static Dictionary<string, string?> SampleValues()
     {

@@ -45,6 +45,14 @@ public sealed class KintellWebhookTests
         var response = await Post(app, Kintell.SignedStandard("booking-confirmed", "msg_1", body), "booking-confirmed");
 
         Assert.Equal(202, response.Status);
+        Assert.Equal("msg_1", response.Json.GetProperty("deliveryId").GetString());
+        Assert.Equal("queued", response.Json.GetProperty("status").GetString());
+        var message = Assert.Single((await app.Queue.ReceiveMessagesAsync(10)).Value);
+        Assert.Equal(new WebhookMessage("kintell", "msg_1"), WebhookQueue.Parse(message.Body.ToString()));
+        var row = await app.Service<WebhookDeliveries>().FindAsync("kintell", "msg_1");
+        Assert.Equal("queued", row!.Status);
+        Assert.Equal("booking-confirmed", row.EventType);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body)), row.PayloadHash);
     }
 
     [Fact]

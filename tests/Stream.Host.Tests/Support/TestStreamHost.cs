@@ -65,6 +65,8 @@ public sealed class TestStreamHost : IAsyncDisposable
             }
 
             builder.Configuration.AddInMemoryCollection(settings);
+            // The console shows warnings only; the captured logs see everything (Debug) the host writes.
+            builder.Logging.Quiet();
             if (logs is not null)
             {
                 builder.Logging.AddProvider(logs);

@@ -103,6 +103,7 @@ public sealed class DurableTestHost : IAsyncDisposable
                 {
                     Port = FreePort.Next(),
                     ConfigureServices = ConfigureServices,
+                    LoggerFactory = TestLogging.Factory,
                 });
                 return new DurableTestHost(host, configuration);
             }

@@ -1,0 +1,24 @@
+namespace Impact.Shared.Events;
+
+/// <summary>Event type names, kept from the old contract.</summary>
+public static class EventTypes
+{
+    /// <summary>A Kintell session was completed.</summary>
+    public const string SessionCompleted = "kintell.session.completed";
+    /// <summary>A Kintell session was booked.</summary>
+    public const string SessionScheduled = "kintell.session.scheduled";
+    /// <summary>A rating was left for a session.</summary>
+    public const string RatingCreated = "kintell.rating.created";
+    /// <summary>A DSAR export finished.</summary>
+    public const string PrivacyExportCompleted = "privacy.export.completed";
+    /// <summary>A person was erased.</summary>
+    public const string PrivacyUserDeleted = "privacy.user.deleted";
+    /// <summary>An Impact-In delivery succeeded.</summary>
+    public const string ImpactDeliverySucceeded = "impact.delivery.succeeded";
+    /// <summary>An Impact-In delivery failed for good.</summary>
+    public const string ImpactDeliveryFailed = "impact.delivery.failed";
+    /// <summary>A backfill made progress.</summary>
+    public const string BackfillProgress = "backfill.progress";
+    /// <summary>A backfill finished.</summary>
+    public const string BackfillCompleted = "backfill.completed";
+}

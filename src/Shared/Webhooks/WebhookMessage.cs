@@ -1,0 +1,6 @@
+namespace Impact.Shared.Webhooks;
+
+/// <summary>What goes on the ingest queue: which delivery to process, never the payload itself.</summary>
+/// <param name="Source">The partner, e.g. <c>kintell</c>.</param>
+/// <param name="DeliveryId">The partner's delivery id.</param>
+public sealed record WebhookMessage(string Source, string DeliveryId);
