@@ -8,12 +8,9 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Impact.Ingest.Webhooks;
 
-/// <summary>The operator's view of deliveries that failed for good: list, replay, discard. Function key required.</summary>
+/// <summary>The operator's view of deliveries that failed for good: list, replay, discard. Operators only (Impact.Operator).</summary>
 public sealed class WebhookDeadLetters(DeadLetters deadLetters)
 {
-    /// <summary>Who performs an admin action; function keys identify no person, so the caller says.</summary>
-    public const string PerformedByHeader = "X-Performed-By";
-
     private const int MaxEventTypeLength = 64;
     private const int MaxReasonLength = 500;
 
@@ -38,7 +35,7 @@ public sealed class WebhookDeadLetters(DeadLetters deadLetters)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/dlq/{deliveryId}/replay")] HttpRequest request,
         string deliveryId, CancellationToken ct)
     {
-        var by = PerformedBy(request);
+        var by = request.Caller();
         await deadLetters.ReplayAsync(KintellProcessor.Source, deliveryId, by, ct);
         return ApiResults.Json(StatusCodes.Status200OK, new { deliveryId, status = WebhookDeliveryStatus.Processed });
     }
@@ -48,7 +45,7 @@ public sealed class WebhookDeadLetters(DeadLetters deadLetters)
     public async Task<IActionResult> ReplayDeadLettersSince(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/dlq/replay")] HttpRequest request, CancellationToken ct)
     {
-        var by = PerformedBy(request);
+        var by = request.Caller();
         var q = new QueryValues(request);
         var since = q.RequiredInstant("since");
         q.ThrowIfInvalid();
@@ -63,7 +60,7 @@ public sealed class WebhookDeadLetters(DeadLetters deadLetters)
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "webhooks/dlq/{deliveryId}")] HttpRequest request,
         string deliveryId, CancellationToken ct)
     {
-        var by = PerformedBy(request);
+        var by = request.Caller();
         var q = new QueryValues(request);
         var reason = q.Text("reason", MaxReasonLength);
         q.ThrowIfInvalid();
@@ -71,10 +68,4 @@ public sealed class WebhookDeadLetters(DeadLetters deadLetters)
         await deadLetters.DiscardAsync(KintellProcessor.Source, deliveryId, by, reason, ct);
         return ApiResults.Json(StatusCodes.Status200OK, new { deliveryId, status = WebhookDeliveryStatus.Discarded });
     }
-
-    private static string PerformedBy(HttpRequest request) =>
-        request.Headers[PerformedByHeader].ToString() is { Length: > 0 and <= 200 } by
-            ? by
-            : throw ProblemException.Validation($"Name the operator in the {PerformedByHeader} header; it goes to the audit log.",
-                new Dictionary<string, string[]> { [PerformedByHeader] = ["is required (1-200 characters)"] });
 }

@@ -1,3 +1,4 @@
+using Impact.Shared.Security;
 using System.Net;
 using Dapper;
 using Impact.Shared.Http;
@@ -47,9 +48,9 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
             byType.ToDictionary(t => t.EventType, t => t.Count));
     }
 
-    /// <summary>Marks a dead letter discarded and audits who did it.</summary>
+    /// <summary>Marks a dead letter discarded and audits who did it (the caller's principal).</summary>
     /// <exception cref="ProblemException">404: there is no dead-lettered delivery of that id.</exception>
-    public async Task DiscardAsync(string source, string deliveryId, string performedBy, string? reason, CancellationToken ct = default)
+    public async Task DiscardAsync(string source, string deliveryId, Caller caller, string? reason, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -64,7 +65,7 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
             throw ProblemException.NotFound($"No dead-lettered delivery {deliveryId}.");
         }
 
-        await AuditAsync(conn, tx, "webhook.dlq.discard", source, deliveryId, performedBy, reason, ct);
+        await AuditAsync(conn, tx, "webhook.dlq.discard", source, deliveryId, caller, reason, ct);
         await tx.CommitAsync(ct);
     }
 
@@ -73,7 +74,7 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
     /// </summary>
     /// <exception cref="ProblemException">404: no such delivery; 409: it is not dead-lettered;
     /// 422: it failed again (and stays dead-lettered), with the new error.</exception>
-    public async Task ReplayAsync(string source, string deliveryId, string performedBy, CancellationToken ct = default)
+    public async Task ReplayAsync(string source, string deliveryId, Caller caller, CancellationToken ct = default)
     {
         var delivery = await deliveries.FindAsync(source, deliveryId, ct)
             ?? throw ProblemException.NotFound($"No delivery {deliveryId}.");
@@ -89,13 +90,13 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await AuditReplayAsync(source, deliveryId, performedBy, WebhookDeliveryStatus.Failed, ct);
+            await AuditReplayAsync(source, deliveryId, caller, WebhookDeliveryStatus.Failed, ct);
             var after = await deliveries.FindAsync(source, deliveryId, ct);
             throw new ProblemException(HttpStatusCode.UnprocessableEntity, "Replay failed",
                 $"Delivery {deliveryId} failed again and stays dead-lettered: {after?.LastError}");
         }
 
-        await AuditReplayAsync(source, deliveryId, performedBy, WebhookDeliveryStatus.Processed, ct);
+        await AuditReplayAsync(source, deliveryId, caller, WebhookDeliveryStatus.Processed, ct);
     }
 
     /// <summary>
@@ -103,9 +104,9 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
     /// returns their delivery ids. A send that fails leaves its row <c>received</c>: the outbox sweeper
     /// enqueues it later.
     /// </summary>
-    public async Task<IReadOnlyList<string>> ReplaySinceAsync(DateTimeOffset since, string performedBy, CancellationToken ct = default)
+    public async Task<IReadOnlyList<string>> ReplaySinceAsync(DateTimeOffset since, Caller caller, CancellationToken ct = default)
     {
-        var released = await ReleaseSinceAsync(since, performedBy, ct);
+        var released = await ReleaseSinceAsync(since, caller, ct);
         foreach (var m in released)
         {
             await queue.SendAsync(m, ct);
@@ -116,7 +117,7 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
     }
 
     // Every dead letter received since then back in the outbox ('received'), audited in the same transaction.
-    private async Task<IReadOnlyList<WebhookMessage>> ReleaseSinceAsync(DateTimeOffset since, string performedBy, CancellationToken ct)
+    private async Task<IReadOnlyList<WebhookMessage>> ReleaseSinceAsync(DateTimeOffset since, Caller caller, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -129,27 +130,22 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
             new { since = since.ToUniversalTime() }, tx, cancellationToken: ct))).ToList();
         foreach (var m in released)
         {
-            await AuditAsync(conn, tx, "webhook.dlq.replay", m.Source, m.DeliveryId, performedBy, $"bulk replay since {since:O}", ct);
+            await AuditAsync(conn, tx, "webhook.dlq.replay", m.Source, m.DeliveryId, caller, $"bulk replay since {since:O}", ct);
         }
 
         await tx.CommitAsync(ct);
         return released;
     }
 
-    private async Task AuditReplayAsync(string source, string deliveryId, string performedBy, string outcome, CancellationToken ct)
+    private async Task AuditReplayAsync(string source, string deliveryId, Caller caller, string outcome, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await AuditAsync(conn, tx, "webhook.dlq.replay", source, deliveryId, performedBy, outcome, ct);
+        await AuditAsync(conn, tx, "webhook.dlq.replay", source, deliveryId, caller, outcome, ct);
         await tx.CommitAsync(ct);
     }
 
     private static Task AuditAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string action, string source, string deliveryId,
-        string performedBy, string? note, CancellationToken ct) =>
-        conn.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO impact.audit_log (action, subject, details, performed_by)
-            VALUES (@action, @subject, jsonb_build_object('note', @note::text), @performedBy)
-            """,
-            new { action, subject = $"{source}:{deliveryId}", note, performedBy }, tx, cancellationToken: ct));
+        Caller caller, string? note, CancellationToken ct) =>
+        AuditLog.AppendAsync(conn, tx, caller, action, $"{source}:{deliveryId}", new { note }, ct);
 }

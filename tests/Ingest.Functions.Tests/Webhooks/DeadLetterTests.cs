@@ -1,6 +1,8 @@
 using Dapper;
 using Impact.Ingest.Webhooks;
+using Impact.Shared.Security;
 using Impact.TestSupport;
+using Impact.TestSupport.Security;
 
 namespace Impact.Ingest.Tests.Webhooks;
 
@@ -30,11 +32,21 @@ public sealed class DeadLetterTests
         await poison.DrainAsync(m => triggers.DeadLetterWebhook(m, CancellationToken.None));
     }
 
+    // An operator's token; the dead-letter endpoints are operator-only.
+    private static readonly string OperatorToken = TestTokens.LocalToken(new TokenClaims("ops-7", null, [Roles.Operator], "Olga Ops"));
+
     private static Task<TestResponse> Admin(TestApp app, string method, string path, Func<Microsoft.AspNetCore.Http.HttpRequest, Task<Microsoft.AspNetCore.Mvc.IActionResult>> fn,
-        string? query = null, bool withOperator = true) =>
-        HttpInvoker.InvokeAsync(
+        string? query = null, string? token = null, bool withToken = true) =>
+        app.Services.CallAsync(
             HttpInvoker.Request(method, path, contentType: null, query: query,
-                headers: withOperator ? new Dictionary<string, string> { [WebhookDeadLetters.PerformedByHeader] = "ops@impact.example" } : null),
+                headers: withToken
+                    ? new Dictionary<string, string>
+                    {
+                        ["Authorization"] = TestTokens.Bearer(token ?? OperatorToken),
+                        // A client that still names someone gets no say in the audit log.
+                        ["X-Performed-By"] = "mallory@example.com",
+                    }
+                    : null),
             fn);
 
     [Fact]
@@ -70,7 +82,7 @@ public sealed class DeadLetterTests
         Assert.Equal("processed", replay.Json.GetProperty("status").GetString());
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.kintell_sessions WHERE external_id = 'broken-1'"));
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.events WHERE type = 'kintell.session.completed'"));
-        Assert.Equal(2, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.audit_log WHERE action = 'webhook.dlq.replay'"));
+        Assert.Equal(2, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.audit_log WHERE action = 'webhook.dlq.replay' AND performed_by = 'ops-7'"));
         var empty = await Admin(app, "GET", "/v1/webhooks/dlq", r => dlq.ListDeadLetters(r, CancellationToken.None));
         Assert.Equal(0, empty.Json.GetProperty("stats").GetProperty("total").GetInt32());
     }
@@ -93,11 +105,12 @@ public sealed class DeadLetterTests
 
         Assert.Equal(202, response.Status);
         Assert.Equal(2, response.Json.GetProperty("queued").GetInt32());
+        Assert.Equal(2, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.audit_log WHERE action = 'webhook.dlq.replay' AND performed_by = 'ops-7'"));
         Assert.Equal(2, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.webhook_deliveries WHERE status = 'processed'"));
     }
 
     [Fact]
-    public async Task DiscardingADeadLetterIsAuditedAndNeedsAnOperatorName()
+    public async Task DiscardingADeadLetterIsAuditedAsTheTokensPrincipalAndNeedsAnOperator()
     {
         await using var app = await TestApp.StartAsync();
         await using var conn = await app.Database.DataSource.OpenConnectionAsync();
@@ -105,17 +118,20 @@ public sealed class DeadLetterTests
         await PostAndDrain(app, "d-x", "broken-x");
         var dlq = app.Function<WebhookDeadLetters>();
 
-        var anonymous = await Admin(app, "DELETE", "/v1/webhooks/dlq/d-x", r => dlq.DiscardDeadLetter(r, "d-x", CancellationToken.None), withOperator: false);
+        var anonymous = await Admin(app, "DELETE", "/v1/webhooks/dlq/d-x", r => dlq.DiscardDeadLetter(r, "d-x", CancellationToken.None), withToken: false);
+        var companyAdmin = await Admin(app, "DELETE", "/v1/webhooks/dlq/d-x", r => dlq.DiscardDeadLetter(r, "d-x", CancellationToken.None),
+            token: TestTokens.Admin(Guid.NewGuid()));
         var discarded = await Admin(app, "DELETE", "/v1/webhooks/dlq/d-x", r => dlq.DiscardDeadLetter(r, "d-x", CancellationToken.None), query: "reason=test+data");
         var again = await Admin(app, "DELETE", "/v1/webhooks/dlq/d-x", r => dlq.DiscardDeadLetter(r, "d-x", CancellationToken.None));
         var replayDiscarded = await Admin(app, "POST", "/v1/webhooks/dlq/d-x/replay", r => dlq.ReplayDeadLetter(r, "d-x", CancellationToken.None));
 
-        Assert.Equal(400, anonymous.Status);
+        Assert.Equal(401, anonymous.Status);
+        Assert.Equal(403, companyAdmin.Status);
         Assert.Equal(200, discarded.Status);
         Assert.Equal(404, again.Status);
         Assert.Equal(409, replayDiscarded.Status);
-        var audit = await conn.QuerySingleAsync<(string Subject, string PerformedBy, string Note)>(
-            "SELECT subject, performed_by, details->>'note' FROM impact.audit_log WHERE action = 'webhook.dlq.discard'");
-        Assert.Equal(("kintell:d-x", "ops@impact.example", "test data"), audit);
+        var audit = await conn.QuerySingleAsync<(string Subject, string PerformedBy, string Name, string Note)>(
+            "SELECT subject, performed_by, performer_name, details->>'note' FROM impact.audit_log WHERE action = 'webhook.dlq.discard'");
+        Assert.Equal(("kintell:d-x", "ops-7", "Olga Ops", "test data"), audit);
     }
 }
