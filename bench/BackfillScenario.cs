@@ -128,7 +128,7 @@ public sealed class BackfillScenario : IScenario
             await ErrorFile.CreateAsync(Azure.Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlockBlobClient(blobs, $"errors/{jobId}.csv"), header.Columns);
             var jobs = durable.Services.GetRequiredService<BackfillJobStore>();
             await jobs.CreateAsync(jobId, BackfillKinds.KintellSessions, "bench.csv", container,
-                $"uploads/{jobId}.csv", new FileInfo(path).Length, header, $"errors/{jobId}.csv");
+                $"uploads/{jobId}.csv", new FileInfo(path).Length, header, $"errors/{jobId}.csv", BackfillTestJobs.Operator);
 
             GC.Collect();
             using var sampler = new MemorySampler();
@@ -136,7 +136,7 @@ public sealed class BackfillScenario : IScenario
             await durable.Client.StartBackfillAsync(jobId, durable.Services.GetRequiredService<IOptions<BackfillOptions>>().Value);
             var done = await durable.WaitForCompletionAsync(jobId.ToString(), TimeSpan.FromMinutes(20));
             clock.Stop();
-            var job = await jobs.GetAsync(jobId);
+            var job = await jobs.GetAsync(jobId, company: null);
             if (job.Status != BackfillStatus.Completed || job.ProcessedRows != rows)
             {
                 throw new InvalidOperationException($"backfill ended {job.Status} after {job.ProcessedRows} rows ({done.RuntimeStatus})");

@@ -16,7 +16,10 @@ namespace Impact.Ingest.Backfill;
 /// <summary>
 /// CSV backfill API (SPEC §B): upload a Kintell export, follow the job, download the rejected
 /// rows, pause and resume. The upload is streamed to a blob before the job starts, so the
-/// orchestration reads it in chunks and a resume never needs the file again.
+/// orchestration reads it in chunks and a resume never needs the file again. An import belongs to the
+/// uploader's company (an operator's to none); a company administrator reaches only its own company's
+/// imports (another's is the same 404 as an unknown one), an operator every import. Changes are audited
+/// under the token's principal.
 /// </summary>
 public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploads uploads, BlobServiceClient blobs,
     IOptions<BackfillOptions> options, ILogger<BackfillImports> logger)
@@ -42,7 +45,8 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     public async Task<IActionResult> GetImport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "imports/{jobId}")] HttpRequest request, string jobId, CancellationToken ct)
     {
-        var job = await jobs.GetAsync(RouteIds.Guid(jobId, What), ct);
+        var caller = request.Caller();
+        var job = await jobs.GetAsync(RouteIds.Guid(jobId, What), caller.ScopeCompany(), ct);
         return ApiResults.Json(StatusCodes.Status200OK, ImportView.From(job));
     }
 
@@ -51,7 +55,8 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     public async Task<IActionResult> GetImportErrors(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "imports/{jobId}/errors")] HttpRequest request, string jobId, CancellationToken ct)
     {
-        var job = await jobs.GetAsync(RouteIds.Guid(jobId, What), ct);
+        var caller = request.Caller();
+        var job = await jobs.GetAsync(RouteIds.Guid(jobId, What), caller.ScopeCompany(), ct);
         var download = (await blobs.GetBlobContainerClient(job.BlobContainer).GetBlobClient(job.ErrorBlobName)
             .DownloadStreamingAsync(cancellationToken: ct)).Value;
         return ApiResults.Stream(download.Content, download.Details.ContentLength, "text/csv; charset=utf-8",
@@ -63,7 +68,8 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     public async Task<IActionResult> PauseImport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{jobId}/pause")] HttpRequest request, string jobId, CancellationToken ct)
     {
-        var job = await jobs.PauseAsync(RouteIds.Guid(jobId, What), ct);
+        var caller = request.Caller();
+        var job = await jobs.PauseAsync(RouteIds.Guid(jobId, What), caller, ct);
         return ApiResults.Json(StatusCodes.Status202Accepted, ImportView.From(job));
     }
 
@@ -73,15 +79,17 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{jobId}/resume")] HttpRequest request, string jobId,
         [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
-        var job = await client.ResumeBackfillAsync(jobs, RouteIds.Guid(jobId, What), options.Value, ct);
+        var caller = request.Caller();
+        var job = await client.ResumeBackfillAsync(jobs, RouteIds.Guid(jobId, What), caller, options.Value, ct);
         LogResumed(logger, job.Id, job.CheckpointRow);
         return ApiResults.Json(StatusCodes.Status202Accepted, ImportView.From(job));
     }
 
     private async Task<IActionResult> StartAsync(HttpRequest request, DurableTaskClient client, string kind, CancellationToken ct)
     {
+        var caller = request.Caller();
         var upload = await CsvUpload.OpenAsync(request, kind, options.Value.MaxUploadBytes, ct);
-        var job = await uploads.CreateAsync(kind, upload.FileName, upload.Body, ct);
+        var job = await uploads.CreateAsync(kind, upload.FileName, upload.Body, caller, ct);
         await client.StartBackfillAsync(job.Id, options.Value, ct);
         LogStarted(logger, job.Id, kind, job.FileBytes);
 

@@ -1,4 +1,5 @@
 using Impact.Shared.Backfill;
+using Impact.Shared.Security;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
@@ -17,15 +18,15 @@ public static class BackfillStarts
     /// Resumes a paused or failed job from its checkpoint, without the file being uploaded again, and returns
     /// it: a waiting orchestration gets the <see cref="BackfillOrchestrator.ResumeEvent"/>; a failed (or
     /// vanished) one is replaced by a new run of the same instance id. The 404s and 409s are
-    /// <see cref="BackfillJobStore.ResumeAsync"/>'s.
+    /// <see cref="BackfillJobStore.ResumeAsync"/>'s (which scopes the job to <paramref name="caller"/>'s company and audits the resume).
     /// </summary>
     public static async Task<BackfillJob> ResumeBackfillAsync(this DurableTaskClient client, BackfillJobStore jobs, Guid jobId,
-        BackfillOptions options, CancellationToken ct = default)
+        Caller caller, BackfillOptions options, CancellationToken ct = default)
     {
         var instance = await client.GetInstanceAsync(jobId.ToString(), ct);
         var alive = instance is { IsRunning: true } || instance?.RuntimeStatus == OrchestrationRuntimeStatus.Pending
             || instance?.RuntimeStatus == OrchestrationRuntimeStatus.Suspended;
-        var job = await jobs.ResumeAsync(jobId, alive, ct);
+        var job = await jobs.ResumeAsync(jobId, alive, caller, ct);
         if (alive)
         {
             // Paused: the orchestration waits for this event, then re-reads the job row.

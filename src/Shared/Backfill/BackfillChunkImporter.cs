@@ -53,7 +53,7 @@ public sealed class BackfillChunkImporter(BackfillJobStore jobs, BlobServiceClie
                 if (after is null)
                 {
                     // Another run of this step got here first: its commit stands, ours would duplicate it.
-                    return await jobs.GetAsync(jobId, ct);
+                    return await jobs.GetAsync(jobId, company: null, ct);
                 }
 
                 job = after;

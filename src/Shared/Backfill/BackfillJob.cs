@@ -5,6 +5,8 @@ public sealed class BackfillJob
 {
     /// <summary>The job id, also the orchestration instance id.</summary>
     public Guid Id { get; init; }
+    /// <summary>The company whose administrator uploaded it; null for an operator's (platform-wide) import.</summary>
+    public Guid? CompanyId { get; init; }
     /// <summary>See <see cref="BackfillKinds"/>.</summary>
     public string Kind { get; init; } = "";
     /// <summary>The uploaded file's name.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using Dapper;
 using Impact.Shared.Events;
 using Impact.Shared.Http;
+using Impact.Shared.Security;
 using Npgsql;
 
 namespace Impact.Shared.Backfill;
@@ -9,35 +10,60 @@ namespace Impact.Shared.Backfill;
 /// <summary>
 /// Queries on <c>impact.backfill_jobs</c>. What the API calls throws <see cref="ProblemException"/>
 /// (404 for an unknown job, 409 for a change the job's status does not allow), decided under the row's lock.
+/// A job belongs to the company of the caller who uploaded it (none for an operator's import); what the API
+/// reads or changes is scoped to the caller's company, and another company's job is the same 404 as an
+/// unknown one. Every change the API makes writes an audit row naming the caller in the same transaction.
 /// </summary>
 public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
 {
     private const string SelectColumns =
         """
-        id AS Id, kind AS Kind, file_name AS FileName, blob_container AS BlobContainer, blob_name AS BlobName,
+        id AS Id, company_id AS CompanyId, kind AS Kind, file_name AS FileName, blob_container AS BlobContainer, blob_name AS BlobName,
         file_bytes AS FileBytes, delimiter AS Delimiter, columns AS Columns, status AS Status, total_rows AS TotalRows,
         processed_rows AS ProcessedRows, succeeded_rows AS SucceededRows, failed_rows AS FailedRows,
         checkpoint_offset AS CheckpointOffset, checkpoint_row AS CheckpointRow, error_blob_name AS ErrorBlobName,
         last_error AS LastError, created_at AS CreatedAt, started_at AS StartedAt, completed_at AS CompletedAt, updated_at AS UpdatedAt
         """;
 
-    /// <summary>Records a new job in <c>pending</c>, its checkpoint at the first data record; returns it.</summary>
+    // A null scope (an operator, background code) reaches every job; a company reaches only its own.
+    private const string InScope = "(@company::uuid IS NULL OR company_id = @company)";
+
+    /// <summary>
+    /// Records a new job of <paramref name="caller"/>'s company (none for an operator) in <c>pending</c>, its
+    /// checkpoint at the first data record, and the <c>import.create</c> audit row; returns it. A 403 when the
+    /// token's company is not one the platform knows.
+    /// </summary>
     public async Task<BackfillJob> CreateAsync(Guid id, string kind, string fileName, string container,
-        string blobName, long fileBytes, CsvHeader header, string errorBlobName, CancellationToken ct = default)
+        string blobName, long fileBytes, CsvHeader header, string errorBlobName, Caller caller, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.QuerySingleAsync<BackfillJob>(new CommandDefinition(
-            $"""
-            INSERT INTO impact.backfill_jobs
-                (id, kind, file_name, blob_container, blob_name, file_bytes, delimiter, columns, checkpoint_offset, checkpoint_row, error_blob_name)
-            VALUES (@id, @kind, @fileName, @container, @blobName, @fileBytes, @delimiter, @columns, @offset, 1, @errorBlobName)
-            RETURNING {SelectColumns}
-            """,
-            new
-            {
-                id, kind, fileName, container, blobName, fileBytes, delimiter = header.Delimiter.ToString(),
-                columns = header.Columns.ToArray(), offset = header.DataOffset, errorBlobName,
-            }, cancellationToken: ct));
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        BackfillJob job;
+        try
+        {
+            job = await conn.QuerySingleAsync<BackfillJob>(new CommandDefinition(
+                $"""
+                INSERT INTO impact.backfill_jobs
+                    (id, company_id, kind, file_name, blob_container, blob_name, file_bytes, delimiter, columns, checkpoint_offset, checkpoint_row, error_blob_name)
+                VALUES (@id, @companyId, @kind, @fileName, @container, @blobName, @fileBytes, @delimiter, @columns, @offset, 1, @errorBlobName)
+                RETURNING {SelectColumns}
+                """,
+                new
+                {
+                    id, companyId = caller.ScopeCompany(), kind, fileName, container, blobName, fileBytes,
+                    delimiter = header.Delimiter.ToString(), columns = header.Columns.ToArray(), offset = header.DataOffset, errorBlobName,
+                }, tx, cancellationToken: ct));
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new ProblemException(HttpStatusCode.Forbidden, "Unknown company",
+                "The company named in the token is not known to the platform; ask an operator to set it up.");
+        }
+
+        await AuditLog.AppendAsync(conn, tx, caller, "import.create", Subject(id),
+            new { kind, fileName, bytes = fileBytes }, ct);
+        await tx.CommitAsync(ct);
+        return job;
     }
 
     /// <summary>The job, or <c>null</c> (for background code; the API uses <see cref="GetAsync"/>).</summary>
@@ -48,19 +74,29 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
             $"SELECT {SelectColumns} FROM impact.backfill_jobs WHERE id = @id", new { id }, cancellationToken: ct));
     }
 
-    /// <summary>The job; a 404 if there is none.</summary>
-    public async Task<BackfillJob> GetAsync(Guid id, CancellationToken ct = default) =>
-        await FindAsync(id, ct) ?? throw NotFound(id);
+    /// <summary>The job if it belongs to <paramref name="company"/>; a 404 if there is none (or it is another company's).</summary>
+    /// <param name="id">The job.</param>
+    /// <param name="company">The caller's scope (<see cref="Caller.ScopeCompany"/>); null: any company (an operator, or background code).</param>
+    /// <param name="ct">Cancellation.</param>
+    public async Task<BackfillJob> GetAsync(Guid id, Guid? company, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<BackfillJob>(new CommandDefinition(
+            $"SELECT {SelectColumns} FROM impact.backfill_jobs WHERE id = @id AND {InScope}", new { id, company }, cancellationToken: ct))
+            ?? throw NotFound(id);
+    }
 
     /// <summary>
     /// Moves a pending or running job to <c>paused</c> (a paused one stays paused); the orchestration stops
-    /// after the chunk in hand. Returns the job afterwards; 404 unknown, 409 completed or failed.
+    /// after the chunk in hand; the <c>import.pause</c> audit row names <paramref name="caller"/>. Returns the job
+    /// afterwards; 404 unknown (or another company's), 409 completed or failed.
     /// </summary>
-    public async Task<BackfillJob> PauseAsync(Guid id, CancellationToken ct = default)
+    public async Task<BackfillJob> PauseAsync(Guid id, Caller caller, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var job = await LockAsync(conn, tx, id, ct);
+        var job = await LockAsync(conn, tx, id, caller.ScopeCompany(), ct);
+        var from = job.Status;
         switch (job.Status)
         {
             case BackfillStatus.Pending or BackfillStatus.Running:
@@ -73,6 +109,7 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
                     $"Import {id} is {job.Status}; only a pending or running import can be paused.");
         }
 
+        await AuditLog.AppendAsync(conn, tx, caller, "import.pause", Subject(id), new { from }, ct);
         await tx.CommitAsync(ct);
         return job;
     }
@@ -80,17 +117,20 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Moves a paused job, or a failed one whose orchestration has ended, back to <c>running</c> (keeping
     /// its checkpoint and counts, clearing the error); a pending or running job whose orchestration is gone
-    /// is left as it is for a new run to pick up. Returns the job afterwards. 404 unknown; 409 completed,
-    /// pending or running with a live orchestration (nothing to resume), failed with a live one (still stopping).
+    /// is left as it is for a new run to pick up; the <c>import.resume</c> audit row names <paramref name="caller"/>.
+    /// Returns the job afterwards. 404 unknown (or another company's); 409 completed, pending or running with a
+    /// live orchestration (nothing to resume), failed with a live one (still stopping).
     /// </summary>
     /// <param name="id">The job.</param>
     /// <param name="orchestrationAlive">Whether the job's orchestration is pending, running or suspended.</param>
+    /// <param name="caller">Who resumes it; scopes the job to the caller's company.</param>
     /// <param name="ct">Cancellation.</param>
-    public async Task<BackfillJob> ResumeAsync(Guid id, bool orchestrationAlive, CancellationToken ct = default)
+    public async Task<BackfillJob> ResumeAsync(Guid id, bool orchestrationAlive, Caller caller, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var job = await LockAsync(conn, tx, id, ct);
+        var job = await LockAsync(conn, tx, id, caller.ScopeCompany(), ct);
+        var from = job.Status;
         switch (job.Status)
         {
             case BackfillStatus.Completed:
@@ -111,6 +151,7 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
                 break;
         }
 
+        await AuditLog.AppendAsync(conn, tx, caller, "import.resume", Subject(id), new { from, checkpointRow = job.CheckpointRow }, ct);
         await tx.CommitAsync(ct);
         return job;
     }
@@ -194,9 +235,9 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
         return after;
     }
 
-    private static async Task<BackfillJob> LockAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct) =>
+    private static async Task<BackfillJob> LockAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid? company, CancellationToken ct) =>
         await conn.QuerySingleOrDefaultAsync<BackfillJob>(new CommandDefinition(
-            $"SELECT {SelectColumns} FROM impact.backfill_jobs WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: ct))
+            $"SELECT {SelectColumns} FROM impact.backfill_jobs WHERE id = @id AND {InScope} FOR UPDATE", new { id, company }, tx, cancellationToken: ct))
         ?? throw NotFound(id);
 
     private static Task<BackfillJob> SetStatusAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, string status, CancellationToken ct) =>
@@ -208,5 +249,8 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
             RETURNING {SelectColumns}
             """, new { id, status }, tx, cancellationToken: ct));
 
+    private static string Subject(Guid id) => $"import:{id}";
+
+    // The same 404 for another company's job as for an unknown one: nothing tells them apart.
     private static ProblemException NotFound(Guid id) => ProblemException.NotFound($"There is no import job with id '{id}'.");
 }

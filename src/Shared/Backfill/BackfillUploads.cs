@@ -2,6 +2,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Impact.Shared.Http;
+using Impact.Shared.Security;
 using Microsoft.Extensions.Options;
 
 namespace Impact.Shared.Backfill;
@@ -13,10 +14,11 @@ namespace Impact.Shared.Backfill;
 public sealed class BackfillUploads(BackfillJobStore jobs, BlobServiceClient blobs, IOptions<BackfillOptions> options)
 {
     /// <summary>
-    /// Stores <paramref name="file"/> and records a pending job of <paramref name="kind"/>; returns it. A file
-    /// that is empty or lacks a required column is deleted again and answered with a 400 naming the columns.
+    /// Stores <paramref name="file"/> and records a pending job of <paramref name="kind"/> for <paramref name="caller"/>'s
+    /// company (audited as theirs); returns it. A file that is empty or lacks a required column is deleted again
+    /// and answered with a 400 naming the columns; a job that cannot be recorded leaves no blobs behind.
     /// </summary>
-    public async Task<BackfillJob> CreateAsync(string kind, string fileName, Stream file, CancellationToken ct = default)
+    public async Task<BackfillJob> CreateAsync(string kind, string fileName, Stream file, Caller caller, CancellationToken ct = default)
     {
         var jobId = Guid.NewGuid();
         var container = blobs.GetBlobContainerClient(options.Value.Container);
@@ -48,8 +50,17 @@ public sealed class BackfillUploads(BackfillJobStore jobs, BlobServiceClient blo
                 });
         }
 
-        var errorBlobName = $"errors/{jobId}.csv";
-        await ErrorFile.CreateAsync(container.GetBlockBlobClient(errorBlobName), header.Columns, ct);
-        return await jobs.CreateAsync(jobId, kind, fileName, container.Name, upload.Name, size, header, errorBlobName, ct);
+        var errorBlob = container.GetBlockBlobClient($"errors/{jobId}.csv");
+        await ErrorFile.CreateAsync(errorBlob, header.Columns, ct);
+        try
+        {
+            return await jobs.CreateAsync(jobId, kind, fileName, container.Name, upload.Name, size, header, errorBlob.Name, caller, ct);
+        }
+        catch (ProblemException)
+        {
+            await upload.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+            await errorBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+            throw;
+        }
     }
 }

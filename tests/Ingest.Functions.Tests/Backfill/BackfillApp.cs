@@ -1,12 +1,13 @@
-using Impact.Shared;
 using System.Text;
 using Dapper;
 using Impact.Ingest.Backfill;
 using Impact.Orchestrations;
 using Impact.Orchestrations.Backfill;
 using Impact.Shared.Backfill;
+using Impact.Shared.Security;
 using Impact.TestSupport;
 using Impact.TestSupport.Durable;
+using Impact.TestSupport.Security;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
@@ -17,23 +18,40 @@ namespace Impact.Ingest.Tests.Backfill;
 
 /// <summary>
 /// The backfill as a user drives it: HTTP functions called with real requests, orchestrations
-/// on a durable worker (in-process by default), a fresh database and a unique blob container.
+/// on a durable worker (in-process by default), a fresh database and a unique blob container. Every call goes
+/// through the function's access policy with a bearer token: by default the administrator of
+/// <see cref="CompanyId"/> (<see cref="Admin"/>); a test names another token to act as someone else.
 /// </summary>
 internal sealed class BackfillApp : IAsyncDisposable
 {
+    /// <summary>The principal of <see cref="Admin"/>, as audit rows name it.</summary>
+    public const string AdminPrincipal = "importer-admin";
+
     private readonly IAsyncDisposable? owned;
 
-    private BackfillApp(TestDatabase db, DurableTaskClient client, IServiceProvider services, BackfillImports functions, IAsyncDisposable? owned)
+    private BackfillApp(TestDatabase db, DurableTaskClient client, IServiceProvider services, BackfillImports functions, Guid companyId,
+        IAsyncDisposable? owned)
     {
         Db = db;
         Client = client;
+        Services = services;
         Options = services.GetRequiredService<IOptions<BackfillOptions>>().Value;
         Jobs = services.GetRequiredService<BackfillJobStore>();
         Functions = functions;
+        CompanyId = companyId;
+        Admin = TestTokens.LocalToken(new TokenClaims(AdminPrincipal, companyId, [Roles.CompanyAdmin], "Ada Importer"));
         this.owned = owned;
     }
 
     public TestDatabase Db { get; }
+
+    public IServiceProvider Services { get; }
+
+    /// <summary>The company whose administrator uploads by default (no e-mail domain, so it employs no volunteer).</summary>
+    public Guid CompanyId { get; }
+
+    /// <summary>A company administrator's token for <see cref="CompanyId"/>, used when a call names no other.</summary>
+    public string Admin { get; }
 
     public DurableTaskClient Client { get; }
 
@@ -63,48 +81,62 @@ internal sealed class BackfillApp : IAsyncDisposable
     public static async Task<BackfillApp> StartAsync(Dictionary<string, string?> settings)
     {
         var db = await TestDatabase.CreateAsync();
-        var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(), b => b.AddShared(), settings);
-        return new BackfillApp(db, durable.Client, durable.Services, durable.Function<BackfillImports>(), durable);
+        var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(), b => b.AddFunctionsAppServices(), settings);
+        return new BackfillApp(db, durable.Client, durable.Services, durable.Function<BackfillImports>(), await AddCompanyAsync(db, null), durable);
     }
 
     /// <summary>
     /// Against a worker the caller runs (e.g. the out-of-process harness): the functions come from the app's
-    /// own registration (<c>AddShared()</c>) over the same settings and the test database.
+    /// own registration (<c>AddFunctionsAppServices()</c>) over the same settings and the test database.
     /// </summary>
     public static async Task<BackfillApp> OnAsync(TestDatabase db, DurableTaskClient client, Dictionary<string, string?> settings)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddConfiguration(TestStorage.Configuration(db.ConnectionString, settings));
-        builder.AddShared();
+        builder.AddFunctionsAppServices();
         var host = builder.Build();
         await host.StartAsync();
-        return new BackfillApp(db, client, host.Services, ActivatorUtilities.CreateInstance<BackfillImports>(host.Services), new StoppedHost(host));
+        return new BackfillApp(db, client, host.Services, ActivatorUtilities.CreateInstance<BackfillImports>(host.Services),
+            await AddCompanyAsync(db, null), new StoppedHost(host));
     }
 
-    public Task<TestResponse> UploadSessionsAsync(byte[] csv, string contentType = "text/csv", string? query = null) =>
-        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", "/v1/imports/kintell-sessions", csv, contentType, query: query),
+    /// <summary>A company row (volunteers are matched to it by <paramref name="emailDomain"/>, when there is one).</summary>
+    public static async Task<Guid> AddCompanyAsync(TestDatabase db, string? emailDomain, string? name = null)
+    {
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<Guid>(
+            "INSERT INTO impact.companies (name, email_domain) VALUES (@name, @emailDomain) RETURNING id",
+            new { name = name ?? emailDomain ?? "Importer Co", emailDomain });
+    }
+
+    public Task<TestResponse> UploadSessionsAsync(byte[] csv, string contentType = "text/csv", string? query = null, string? token = null) =>
+        Services.CallAsync(HttpInvoker.Request("POST", "/v1/imports/kintell-sessions", csv, contentType, Auth(token), query),
             r => Functions.ImportKintellSessions(r, Client, CancellationToken.None));
 
-    public Task<TestResponse> UploadUsersAsync(byte[] csv) =>
-        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", "/v1/imports/kintell-users", csv, "text/csv"),
+    public Task<TestResponse> UploadUsersAsync(byte[] csv, string? token = null) =>
+        Services.CallAsync(HttpInvoker.Request("POST", "/v1/imports/kintell-users", csv, "text/csv", Auth(token)),
             r => Functions.ImportKintellUsers(r, Client, CancellationToken.None));
 
-    public Task<TestResponse> GetAsync(string jobId) =>
-        HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/imports/{jobId}"), r => Functions.GetImport(r, jobId, CancellationToken.None));
+    public Task<TestResponse> GetAsync(string jobId, string? token = null) =>
+        Services.CallAsync(HttpInvoker.Request("GET", $"/v1/imports/{jobId}", headers: Auth(token)),
+            r => Functions.GetImport(r, jobId, CancellationToken.None));
 
-    public Task<TestResponse> GetErrorsAsync(string jobId) =>
-        HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/imports/{jobId}/errors"), r => Functions.GetImportErrors(r, jobId, CancellationToken.None));
+    public Task<TestResponse> GetErrorsAsync(string jobId, string? token = null) =>
+        Services.CallAsync(HttpInvoker.Request("GET", $"/v1/imports/{jobId}/errors", headers: Auth(token)),
+            r => Functions.GetImportErrors(r, jobId, CancellationToken.None));
 
-    public Task<TestResponse> PauseAsync(string jobId) =>
-        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/imports/{jobId}/pause", contentType: null), r => Functions.PauseImport(r, jobId, CancellationToken.None));
+    public Task<TestResponse> PauseAsync(string jobId, string? token = null, IDictionary<string, string>? headers = null) =>
+        Services.CallAsync(HttpInvoker.Request("POST", $"/v1/imports/{jobId}/pause", contentType: null, headers: Auth(token, headers)),
+            r => Functions.PauseImport(r, jobId, CancellationToken.None));
 
-    public Task<TestResponse> ResumeAsync(string jobId) =>
-        HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/imports/{jobId}/resume", contentType: null), r => Functions.ResumeImport(r, jobId, Client, CancellationToken.None));
+    public Task<TestResponse> ResumeAsync(string jobId, string? token = null, IDictionary<string, string>? headers = null) =>
+        Services.CallAsync(HttpInvoker.Request("POST", $"/v1/imports/{jobId}/resume", contentType: null, headers: Auth(token, headers)),
+            r => Functions.ResumeImport(r, jobId, Client, CancellationToken.None));
 
     /// <summary>Uploads and returns the job id, asserting the 202.</summary>
-    public async Task<string> StartSessionsImportAsync(byte[] csv)
+    public async Task<string> StartSessionsImportAsync(byte[] csv, string? token = null)
     {
-        var response = await UploadSessionsAsync(csv);
+        var response = await UploadSessionsAsync(csv, token: token);
         Assert.True(response.Status == 202, response.Body);
         return response.Json.GetProperty("jobId").GetString()!;
     }
@@ -154,6 +186,9 @@ internal sealed class BackfillApp : IAsyncDisposable
         ms.Write(Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n"));
         return ms.ToArray();
     }
+
+    private Dictionary<string, string> Auth(string? token, IDictionary<string, string>? more = null) =>
+        new(more ?? new Dictionary<string, string>()) { ["Authorization"] = TestTokens.Bearer(token ?? Admin) };
 
     public async ValueTask DisposeAsync()
     {

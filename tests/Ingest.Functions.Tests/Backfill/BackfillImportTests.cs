@@ -15,12 +15,7 @@ public sealed class BackfillImportTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
-    internal static async Task<Guid> AddCompanyAsync(BackfillApp app, string domain)
-    {
-        await using var conn = await app.Db.DataSource.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<Guid>(
-            "INSERT INTO impact.companies (name, email_domain) VALUES (@domain, @domain) RETURNING id", new { domain });
-    }
+    internal static Task<Guid> AddCompanyAsync(BackfillApp app, string domain) => BackfillApp.AddCompanyAsync(app.Db, domain);
 
     [Fact]
     public async Task ImportingTheSameFileAgainCreatesNoDuplicates()
@@ -56,7 +51,7 @@ public sealed class BackfillImportTests
         // The orchestration reports "paused" once it has stopped and waits for the resume.
         await Poll.UntilAsync(async () => (await app.Client.GetInstanceAsync(jobId, getInputsAndOutputs: true))?.SerializedCustomStatus?.Contains($"\"{BackfillStatus.Paused}\"", StringComparison.Ordinal) == true,
             Timeout, "the orchestration to stop for the pause");
-        var atPause = await app.Jobs.GetAsync(Guid.Parse(jobId));
+        var atPause = await app.Jobs.GetAsync(Guid.Parse(jobId), company: null);
         Assert.Equal(BackfillStatus.Paused, atPause.Status);
         Assert.True(atPause.ProcessedRows < 10_000, $"paused after {atPause.ProcessedRows} rows");
         Assert.Equal(atPause.ProcessedRows, await app.CountAsync("SELECT count(*) FROM impact.kintell_sessions"));
