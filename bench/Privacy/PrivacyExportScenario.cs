@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Dapper;
 using Impact.Shared.Privacy;
+using Impact.Shared.Security;
 using Impact.TestSupport;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -24,8 +25,9 @@ public sealed class PrivacyExportScenario : IScenario
     {
         await using var db = await TestDatabase.CreateAsync();
         var subject = Guid.NewGuid();
+        var company = Guid.NewGuid();
         var seedWatch = Stopwatch.StartNew();
-        await SeedAsync(db.DataSource, subject);
+        await SeedAsync(db.DataSource, subject, company);
         seedWatch.Stop();
 
         var blobs = TestStorage.Blobs();
@@ -34,7 +36,7 @@ public sealed class PrivacyExportScenario : IScenario
         var export = new PrivacyExport(requests, db.DataSource, blobs, options, TimeProvider.System);
 
         // Warm-up (JIT, plans, buffers), then alternate the two so neither gets a warmer cache.
-        await RunExportAsync(requests, export, subject);
+        await RunExportAsync(requests, export, subject, company);
         await CopyBaselineAsync(db.DataSource, subject);
         var exportMs = new List<double>();
         var copyMs = new List<double>();
@@ -43,7 +45,7 @@ public sealed class PrivacyExportScenario : IScenario
         for (var i = 0; i < Runs; i++)
         {
             var start = Stopwatch.GetTimestamp();
-            last = await RunExportAsync(requests, export, subject);
+            last = await RunExportAsync(requests, export, subject, company);
             exportMs.Add(Stats.Ms(Stopwatch.GetTimestamp() - start));
 
             start = Stopwatch.GetTimestamp();
@@ -96,10 +98,10 @@ public sealed class PrivacyExportScenario : IScenario
         return report.ToString();
     }
 
-    private static async Task<ExportResult> RunExportAsync(PrivacyRequestStore requests, PrivacyExport export, Guid subject)
+    private static async Task<ExportResult> RunExportAsync(PrivacyRequestStore requests, PrivacyExport export, Guid subject, Guid company)
     {
         var requestId = Guid.NewGuid();
-        await requests.CreateAsync(requestId, subject, PrivacyRequestTypes.Export, "bench");
+        await requests.CreateAsync(requestId, subject, PrivacyRequestTypes.Export, new Caller("bench", "Bench", company, [Roles.PrivacyOfficer]));
         return await export.RunAsync(requestId);
     }
 
@@ -133,20 +135,21 @@ public sealed class PrivacyExportScenario : IScenario
         return bytes;
     }
 
-    private static async Task SeedAsync(NpgsqlDataSource dataSource, Guid subject)
+    private static async Task SeedAsync(NpgsqlDataSource dataSource, Guid subject, Guid company)
     {
         await using var conn = await dataSource.OpenConnectionAsync();
         var other = Guid.NewGuid();
         var p = new
         {
-            subject, other, subjectText = subject.ToString(), otherText = other.ToString(),
+            subject, other, company, subjectText = subject.ToString(), otherText = other.ToString(),
             email = "bench.subject@example.org", otherEmail = "bench.volunteer@acme.example",
             sessions = Sessions, ratings = Ratings, bookings = Bookings, deliveries = Deliveries, events = Events,
         };
         await conn.ExecuteAsync(
             """
-            INSERT INTO impact.users (id, email, display_name, role) VALUES
-                (@subject, @email, 'Bench Subject', 'participant'), (@other, @otherEmail, 'Bench Volunteer', 'volunteer');
+            INSERT INTO impact.companies (id, name) VALUES (@company, 'Bench');
+            INSERT INTO impact.users (id, email, display_name, role, company_id) VALUES
+                (@subject, @email, 'Bench Subject', 'participant', @company), (@other, @otherEmail, 'Bench Volunteer', 'volunteer', @company);
             INSERT INTO impact.kintell_sessions (external_id, session_type, participant_id, volunteer_id, scheduled_at, completed_at,
                                                  duration_minutes, topics, language_level)
             SELECT 'bs-' || g, 'language', @subject, @other, now() - g * interval '1 hour', now() - g * interval '1 hour' + interval '45 minutes',

@@ -1,6 +1,8 @@
 namespace Impact.Ingest.Privacy;
 
-/// <summary>Body of <c>POST /v1/privacy/deletions</c>.</summary>
+/// <summary>
+/// Body of <c>POST /v1/privacy/deletions</c>. The requester is the token's principal; a <c>requestedBy</c> field a
+/// client still sends is ignored.
+/// </summary>
 /// <param name="UserId">The person to erase.</param>
-/// <param name="RequestedBy">The administrator asking (required: another one has to approve).</param>
-public sealed record DeletionRequestBody(Guid? UserId, string? RequestedBy);
+public sealed record DeletionRequestBody(Guid? UserId);

@@ -1,6 +1,8 @@
 namespace Impact.Ingest.Privacy;
 
-/// <summary>Body of <c>POST /v1/privacy/exports</c>.</summary>
+/// <summary>
+/// Body of <c>POST /v1/privacy/exports</c>. The requester is the token's principal; a <c>requestedBy</c> field a
+/// client still sends is ignored.
+/// </summary>
 /// <param name="UserId">The person the export is about.</param>
-/// <param name="RequestedBy">The administrator asking; <c>api</c> when left out.</param>
-public sealed record ExportRequestBody(Guid? UserId, string? RequestedBy);
+public sealed record ExportRequestBody(Guid? UserId);

@@ -13,7 +13,9 @@ namespace Impact.Ingest.Privacy;
 
 /// <summary>
 /// GDPR data subject requests: DSAR exports and erasures, run as durable orchestrations whose instance id is the
-/// request id. Administrator endpoints: function key required.
+/// request id. Privacy officers only (<see cref="Roles.PrivacyOfficer"/>), for people of their own company: another
+/// company's person or request is the same 404 as an unknown id. Who asked, approved or rejected is the token's
+/// principal; names in a body are ignored.
 /// </summary>
 public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyRequestViews views, IOptions<PrivacyOptions> options)
 {
@@ -25,10 +27,10 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/exports")] HttpRequest req,
         [DurableClient] DurableTaskClient client, CancellationToken ct = default)
     {
+        var caller = req.Caller();
         var body = await RequestBody.ReadJsonAsync<ExportRequestBody>(req, ct);
         var userId = PrivacyFields.UserId(body.UserId);
-        var requestedBy = string.IsNullOrWhiteSpace(body.RequestedBy) ? "api" : PrivacyFields.Name(body.RequestedBy, "requestedBy");
-        var request = await requests.CreateAsync(Guid.NewGuid(), userId, PrivacyRequestTypes.Export, requestedBy, ct);
+        var request = await requests.CreateAsync(Guid.NewGuid(), userId, PrivacyRequestTypes.Export, caller, ct);
         await client.StartPrivacyExportAsync(requests, request.Id, ct);
         return await AcceptedAsync(req, request, ct);
     }
@@ -39,10 +41,10 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions")] HttpRequest req,
         [DurableClient] DurableTaskClient client, CancellationToken ct = default)
     {
+        var caller = req.Caller();
         var body = await RequestBody.ReadJsonAsync<DeletionRequestBody>(req, ct);
         var userId = PrivacyFields.UserId(body.UserId);
-        var requestedBy = PrivacyFields.Name(body.RequestedBy, "requestedBy");
-        var request = await requests.CreateAsync(Guid.NewGuid(), userId, PrivacyRequestTypes.Delete, requestedBy, ct);
+        var request = await requests.CreateAsync(Guid.NewGuid(), userId, PrivacyRequestTypes.Delete, caller, ct);
         await client.StartPrivacyDeletionAsync(requests, request.Id, options.Value.ApprovalTimeout, ct);
         return await AcceptedAsync(req, request, ct);
     }
@@ -53,11 +55,12 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions/{id}/approve")] HttpRequest req,
         string id, [DurableClient] DurableTaskClient client, CancellationToken ct = default)
     {
+        var caller = req.Caller();
         var requestId = RouteIds.Guid(id, What);
-        var by = PrivacyFields.Name((await RequestBody.ReadJsonAsync<DecisionBody>(req, ct)).ApprovedBy, "approvedBy");
-        // The database records the decision first; the event only wakes the orchestration (its timer would too).
-        var request = await requests.ApproveAsync(requestId, by, ct);
-        await client.RaisePrivacyDecisionAsync(requestId, new PrivacyDecision(true, by), ct);
+        // No body is read: the approver is the token's principal. The database records the decision first; the event
+        // only wakes the orchestration (its timer would too).
+        var request = await requests.ApproveAsync(requestId, caller, ct);
+        await client.RaisePrivacyDecisionAsync(requestId, new PrivacyDecision(true, caller.Principal), ct);
         return await AcceptedAsync(req, request, ct);
     }
 
@@ -67,10 +70,10 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions/{id}/reject")] HttpRequest req,
         string id, [DurableClient] DurableTaskClient client, CancellationToken ct = default)
     {
+        var caller = req.Caller();
         var requestId = RouteIds.Guid(id, What);
-        var by = PrivacyFields.Name((await RequestBody.ReadJsonAsync<DecisionBody>(req, ct)).RejectedBy, "rejectedBy");
-        var request = await requests.RejectAsync(requestId, by, ct);
-        await client.RaisePrivacyDecisionAsync(requestId, new PrivacyDecision(false, by), ct);
+        var request = await requests.RejectAsync(requestId, caller, ct);
+        await client.RaisePrivacyDecisionAsync(requestId, new PrivacyDecision(false, caller.Principal), ct);
         return ApiResults.Json(StatusCodes.Status200OK, await views.CreateAsync(req, request, ct));
     }
 
@@ -80,7 +83,8 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "privacy/requests/{id}")] HttpRequest req,
         string id, CancellationToken ct = default)
     {
-        var request = await requests.GetAsync(RouteIds.Guid(id, What), ct);
+        var caller = req.Caller();
+        var request = await requests.GetAsync(RouteIds.Guid(id, What), caller, ct);
         return ApiResults.Json(StatusCodes.Status200OK, await views.CreateAsync(req, request, ct));
     }
 

@@ -10,7 +10,10 @@ public static class PrivacyAudit
     /// <summary>Who performs steps nobody triggered by hand (expiry, export, failure).</summary>
     public const string System = "system";
 
-    /// <summary>Appends one row in the caller's transaction.</summary>
+    /// <summary>
+    /// Appends one row in the caller's transaction; <paramref name="performedBy"/> is the token's principal of whoever
+    /// made the call, or <see cref="System"/>.
+    /// </summary>
     public static Task AppendAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid requestId, string action, object? details,
         string performedBy, CancellationToken ct = default) =>
         conn.ExecuteAsync(new CommandDefinition(

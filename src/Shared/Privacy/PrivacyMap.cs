@@ -137,9 +137,9 @@ public static class PrivacyMap
         // Administrators are staff acting on requests, not data subjects of the platform; their names are the
         // accountability record (GDPR Art. 5(2)) and are kept.
         new("audit_log", "performed_by", "administrator name, kept for accountability"),
-        new("privacy_audit_log", "performed_by", "administrator name (or \"system\"), kept for accountability"),
-        new("privacy_requests", "requested_by", "administrator name, kept for accountability"),
-        new("privacy_requests", "approved_by", "administrator name, kept for accountability"),
-        new("privacy_requests", "rejected_by", "administrator name, kept for accountability"),
+        new("privacy_audit_log", "performed_by", "privacy officer's principal (or \"system\"), kept for accountability"),
+        new("privacy_requests", "requested_by", "privacy officer's principal, kept for accountability"),
+        new("privacy_requests", "approved_by", "privacy officer's principal, kept for accountability"),
+        new("privacy_requests", "rejected_by", "privacy officer's principal, kept for accountability"),
     ];
 }

@@ -2,14 +2,17 @@ using System.Net;
 using Dapper;
 using Impact.Shared.Events;
 using Impact.Shared.Http;
+using Impact.Shared.Security;
 using Npgsql;
 
 namespace Impact.Shared.Privacy;
 
 /// <summary>
 /// <c>impact.privacy_requests</c>: creating, deciding on, expiring, failing and completing requests, each change
-/// with its <see cref="PrivacyAudit"/> row in the same transaction. The methods the API calls throw
-/// <see cref="ProblemException"/> (404, 403, 409) for what the caller can act on.
+/// with its <see cref="PrivacyAudit"/> row in the same transaction. The methods the API calls take the
+/// <see cref="Caller"/>: they see only requests about people of the caller's company (another company's request or
+/// person is the same 404 as an unknown id), write the caller's principal as who asked, approved or rejected, and
+/// throw <see cref="ProblemException"/> (404, 403, 409) for what the caller can act on.
 /// </summary>
 public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
@@ -20,18 +23,21 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
         """;
 
     /// <summary>
-    /// Records a new request and its first audit row: an export starts <see cref="PrivacyRequestStatus.Pending"/>,
-    /// an erasure <see cref="PrivacyRequestStatus.AwaitingApproval"/>. 404 when the person does not exist, 409 when
-    /// an erasure for them is already open.
+    /// Records a new request by <paramref name="caller"/> (its principal is the requester) and its first audit row: an
+    /// export starts <see cref="PrivacyRequestStatus.Pending"/>, an erasure <see cref="PrivacyRequestStatus.AwaitingApproval"/>.
+    /// The request belongs to the person's company. 404 when the person does not exist or is not of the caller's company
+    /// (the same answer, so nobody learns who exists elsewhere), 409 when an erasure for them is already open.
     /// </summary>
-    public async Task<PrivacyRequest> CreateAsync(Guid id, Guid userId, string type, string requestedBy, CancellationToken ct = default)
+    public async Task<PrivacyRequest> CreateAsync(Guid id, Guid userId, string type, Caller caller, CancellationToken ct = default)
     {
+        var companyId = CompanyOf(caller);
         var status = type == PrivacyRequestTypes.Delete ? PrivacyRequestStatus.AwaitingApproval : PrivacyRequestStatus.Pending;
         var now = time.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var exists = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM impact.users WHERE id = @userId)", new { userId }, tx, cancellationToken: ct));
+            "SELECT EXISTS (SELECT 1 FROM impact.users WHERE id = @userId AND company_id = @companyId)",
+            new { userId, companyId }, tx, cancellationToken: ct));
         if (!exists)
         {
             throw ProblemException.NotFound($"There is no user with id {userId}.");
@@ -51,11 +57,15 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
         {
             request = await conn.QuerySingleAsync<PrivacyRequest>(new CommandDefinition(
                 $"""
-                INSERT INTO impact.privacy_requests (id, user_id, type, status, requested_by, requested_at, due_at)
-                VALUES (@id, @userId, @type, @status, @requestedBy, @requestedAt, @dueAt)
+                INSERT INTO impact.privacy_requests (id, user_id, company_id, type, status, requested_by, requested_at, due_at)
+                VALUES (@id, @userId, @companyId, @type, @status, @requestedBy, @requestedAt, @dueAt)
                 RETURNING {Columns}
                 """,
-                new { id, userId, type, status, requestedBy, requestedAt = now.UtcDateTime, dueAt = now.AddMonths(1).UtcDateTime },
+                new
+                {
+                    id, userId, companyId, type, status, requestedBy = caller.Principal,
+                    requestedAt = now.UtcDateTime, dueAt = now.AddMonths(1).UtcDateTime,
+                },
                 tx, cancellationToken: ct));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "privacy_requests_open_delete_idx")
@@ -64,7 +74,7 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
             throw OpenErasure(userId, "an erasure request");
         }
 
-        await PrivacyAudit.AppendAsync(conn, tx, id, "requested", new { type }, requestedBy, ct);
+        await PrivacyAudit.AppendAsync(conn, tx, id, "requested", new { type }, caller.Principal, ct);
         await tx.CommitAsync(ct);
         return request;
     }
@@ -73,11 +83,24 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
         new(HttpStatusCode.Conflict, "An erasure is already open",
             $"User {userId} already has {which} waiting for approval or running; approve or reject that one.");
 
-    /// <summary>One request; 404 when there is none.</summary>
-    public async Task<PrivacyRequest> GetAsync(Guid id, CancellationToken ct = default) =>
-        await FindAsync(id, ct) ?? throw ProblemException.NotFound($"There is no privacy request with id {id}.");
+    /// <summary>One request about a person of <paramref name="caller"/>'s company; 404 when there is none.</summary>
+    public async Task<PrivacyRequest> GetAsync(Guid id, Caller caller, CancellationToken ct = default)
+    {
+        var companyId = CompanyOf(caller);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<PrivacyRequest>(new CommandDefinition(
+                $"SELECT {Columns} FROM impact.privacy_requests WHERE id = @id AND company_id = @companyId",
+                new { id, companyId }, cancellationToken: ct))
+            ?? throw ProblemException.NotFound($"There is no privacy request with id {id}.");
+    }
 
-    /// <summary>One request, or null.</summary>
+    // Privacy requests are never cross-company: every role the privacy endpoints admit is company-scoped (an
+    // operator role on the same token does not widen that), and the access policy already refused a token without a company.
+    private static Guid CompanyOf(Caller caller) =>
+        caller.CompanyId ?? throw new ProblemException(HttpStatusCode.Forbidden, "No company in the token",
+            "Privacy requests are handled for one company, and the token names none: it needs the company claim.");
+
+    /// <summary>One request, or null, whatever its company (for the orchestrations, never for an API caller).</summary>
     public async Task<PrivacyRequest?> FindAsync(Guid id, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -86,23 +109,34 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
     }
 
     /// <summary>
-    /// Records a second administrator's approval of an erasure: 404 when there is no such erasure, 403 when the
-    /// approver is the requester, 409 when it is no longer waiting for approval.
+    /// Records the approval of an erasure by <paramref name="approver"/>, a second privacy officer of the same company:
+    /// 404 when there is no such erasure in the approver's company, 409 when it is no longer waiting for approval, 403
+    /// when the approver is the requester (the same principal, whatever names a body carried) or is no privacy
+    /// officer. A refused approval is itself audited, and that row is committed although the call fails.
     /// </summary>
-    public Task<PrivacyRequest> ApproveAsync(Guid id, string approvedBy, CancellationToken ct = default) =>
-        DecideAsync(id, approvedBy, approve: true, ct);
+    public Task<PrivacyRequest> ApproveAsync(Guid id, Caller approver, CancellationToken ct = default) =>
+        DecideAsync(id, approver, approve: true, ct);
 
-    /// <summary>Records the rejection of an erasure: 404 when there is no such erasure, 409 when it is no longer waiting.</summary>
-    public Task<PrivacyRequest> RejectAsync(Guid id, string rejectedBy, CancellationToken ct = default) =>
-        DecideAsync(id, rejectedBy, approve: false, ct);
+    /// <summary>
+    /// Records the rejection of an erasure by <paramref name="rejecter"/>: 404 when there is no such erasure in the
+    /// rejecter's company, 409 when it is no longer waiting.
+    /// </summary>
+    public Task<PrivacyRequest> RejectAsync(Guid id, Caller rejecter, CancellationToken ct = default) =>
+        DecideAsync(id, rejecter, approve: false, ct);
 
-    private async Task<PrivacyRequest> DecideAsync(Guid id, string by, bool approve, CancellationToken ct)
+    private async Task<PrivacyRequest> DecideAsync(Guid id, Caller caller, bool approve, CancellationToken ct)
     {
+        var companyId = CompanyOf(caller);
+        var by = caller.Principal;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // The row lock orders an approval against a concurrent rejection or expiry: whoever is second sees the new status.
         var current = await conn.QuerySingleOrDefaultAsync<PrivacyRequest>(new CommandDefinition(
-            $"SELECT {Columns} FROM impact.privacy_requests WHERE id = @id AND type = 'delete' FOR UPDATE", new { id }, tx, cancellationToken: ct))
+            $"""
+            SELECT {Columns} FROM impact.privacy_requests
+            WHERE id = @id AND type = 'delete' AND company_id = @companyId
+            FOR UPDATE
+            """, new { id, companyId }, tx, cancellationToken: ct))
             ?? throw ProblemException.NotFound($"There is no erasure request with id {id}.");
 
         if (current.Status != PrivacyRequestStatus.AwaitingApproval)
@@ -111,10 +145,20 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
                 $"Erasure request {id} is {current.Status}; only a request that is {PrivacyRequestStatus.AwaitingApproval} can be approved or rejected.");
         }
 
-        if (approve && string.Equals(current.RequestedBy.Trim(), by.Trim(), StringComparison.OrdinalIgnoreCase))
+        // Four eyes by principals: the requester's own approval is refused, whatever a body said.
+        var refusal = !approve ? null
+            : string.Equals(current.RequestedBy, by, StringComparison.Ordinal) ? "requester"
+            : !caller.HasRole(Roles.PrivacyOfficer) ? "not_privacy_officer"
+            : null;
+        if (refusal is not null)
         {
+            // The attempt itself is on the record: committed before the 403.
+            await PrivacyAudit.AppendAsync(conn, tx, id, "approval_refused", new { reason = refusal }, by, ct);
+            await tx.CommitAsync(ct);
             throw new ProblemException(HttpStatusCode.Forbidden, "A second administrator must approve",
-                $"{by} requested this erasure and cannot also approve it; another administrator has to.");
+                refusal == "requester"
+                    ? "You requested this erasure and cannot also approve it; another privacy officer of the company has to."
+                    : $"Only a privacy officer ({Roles.PrivacyOfficer}) of the company can approve an erasure.");
         }
 
         var updated = await conn.QuerySingleAsync<PrivacyRequest>(new CommandDefinition(

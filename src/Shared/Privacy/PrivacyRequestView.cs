@@ -6,9 +6,9 @@ namespace Impact.Shared.Privacy;
 /// <param name="Type">One of <see cref="PrivacyRequestTypes"/>.</param>
 /// <param name="Status">One of <see cref="PrivacyRequestStatus"/>.</param>
 /// <param name="Progress">0–100.</param>
-/// <param name="RequestedBy">The administrator who asked.</param>
-/// <param name="ApprovedBy">The second administrator who approved an erasure.</param>
-/// <param name="RejectedBy">The administrator who rejected an erasure.</param>
+/// <param name="RequestedBy">The principal (token <c>oid</c>/<c>sub</c>) of the privacy officer who asked.</param>
+/// <param name="ApprovedBy">The principal of the second privacy officer who approved an erasure.</param>
+/// <param name="RejectedBy">The principal of the privacy officer who rejected an erasure.</param>
 /// <param name="RequestedAt">When it was received.</param>
 /// <param name="DueAt">Received + 1 month.</param>
 /// <param name="CompletedAt">When it reached a final status.</param>

@@ -22,22 +22,35 @@ public sealed class PrivacyErasureTests
     };
 
     [Fact]
-    public async Task ApprovalByTheAdministratorWhoRequestedTheErasureIsRefused()
+    public async Task TheRequestersOwnApprovalIsRefusedWhateverNameTheBodyCarriesAndTheRefusalIsAudited()
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
         await using var host = await PrivacyDurable.StartAsync(db, Settings());
-        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+        var requestId = await RequestDeletionAsync(host, data.Alice, data.SubjectId);
 
-        var approval = await DecideAsync(host, requestId, "approve", new { approvedBy = " Alice@Platform " });
+        // Alice's own token, with the second officer's name (and her own, as before) typed into the body.
+        var approval = await host.DecideAsync(data.Alice.Token, requestId, "approve", new { approvedBy = data.Bob.Principal });
+        var again = await host.DecideAsync(data.Alice.Token, requestId, "approve", new { approvedBy = " Alice@Platform " });
 
         Assert.Equal(403, approval.Status);
         Assert.Equal(ApiResults.ProblemContentType, approval.ContentType);
         Assert.Equal("A second administrator must approve", approval.Json.GetProperty("title").GetString());
-        var status = await PrivacyExportTests.GetAsync(host, requestId);
+        Assert.Equal(403, again.Status);
+        var status = await PrivacyExportTests.GetAsync(host, data.Alice, requestId);
         Assert.Equal(PrivacyRequestStatus.AwaitingApproval, status.GetProperty("status").GetString());
+        Assert.False(status.TryGetProperty("approvedBy", out _));
         await using var conn = await db.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.users WHERE id = @id", new { id = data.SubjectId }));
+        // The refusals are on the record although the calls failed.
+        var audit = (await conn.QueryAsync<(string Action, string PerformedBy)>(
+            "SELECT action, performed_by FROM impact.privacy_audit_log WHERE request_id = @requestId ORDER BY id", new { requestId })).ToList();
+        Assert.Equal([("requested", "alice"), ("approval_refused", "alice"), ("approval_refused", "alice")], audit);
+
+        // The second officer's approval still goes through.
+        var approved = await host.DecideAsync(data.Bob.Token, requestId, "approve");
+        Assert.Equal(202, approved.Status);
+        Assert.Equal(PrivacyRequestStatus.Completed, await host.WaitForRequestAsync(requestId));
     }
 
     [Fact]
@@ -49,9 +62,7 @@ public sealed class PrivacyErasureTests
         await using var conn = await db.DataSource.OpenConnectionAsync();
 
         // An export made earlier, whose ZIP must go too.
-        var export = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/privacy/exports", new { userId = data.SubjectId }),
-            r => host.Functions().StartPrivacyExport(r, host.Client));
+        var export = await host.ExportAsync(data.Alice.Token, new { userId = data.SubjectId });
         var exportId = export.Json.GetProperty("id").GetGuid();
         await host.WaitForRequestAsync(exportId);
         var exportLocation = await conn.ExecuteScalarAsync<string>(
@@ -73,8 +84,9 @@ public sealed class PrivacyErasureTests
         var before = await AggregatesAsync(conn);
         var hashesBefore = (await conn.QueryAsync<string>("SELECT payload_hash FROM impact.webhook_deliveries ORDER BY id")).ToList();
 
-        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
-        var approval = await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
+        var requestId = await RequestDeletionAsync(host, data.Alice, data.SubjectId);
+        // A second privacy officer of the company approves; a name in the body is ignored.
+        var approval = await host.DecideAsync(data.Bob.Token, requestId, "approve", new { approvedBy = "someone@else" });
         Assert.Equal(202, approval.Status);
         Assert.Equal(PrivacyRequestStatus.Completed, await host.WaitForRequestAsync(requestId));
 
@@ -104,7 +116,7 @@ public sealed class PrivacyErasureTests
 
         // The export ZIP is gone, and its request no longer points at it.
         Assert.False((await exportBlob.ExistsAsync()).Value);
-        var exportStatus = await PrivacyExportTests.GetAsync(host, exportId);
+        var exportStatus = await PrivacyExportTests.GetAsync(host, data.Alice, exportId);
         Assert.False(exportStatus.TryGetProperty("userId", out _));
         Assert.False(exportStatus.TryGetProperty("downloadUrl", out _));
 
@@ -115,8 +127,8 @@ public sealed class PrivacyErasureTests
             ["requested", "approved", "export_blobs_deleted", "backfill_file_records_masked", "error_texts_scrubbed", "webhook_payloads_anonymised", "events_anonymised", "ratings_anonymised",
              "sessions_anonymised", "bookings_anonymised", "user_deleted", "verified", "completed"],
             audit.Select(a => a.Action));
-        Assert.Equal("alice@platform", audit[0].PerformedBy);
-        Assert.All(audit.Skip(1), a => Assert.Equal("bob@platform", a.PerformedBy));
+        Assert.Equal(data.Alice.Principal, audit[0].PerformedBy);
+        Assert.All(audit.Skip(1), a => Assert.Equal(data.Bob.Principal, a.PerformedBy));
         var rows = await conn.QueryAsync<(string Action, int Rows)>(
             "SELECT action, (details ->> 'rows')::int FROM impact.privacy_audit_log WHERE request_id = @requestId AND details ? 'rows'", new { requestId });
         Assert.Equal(1, rows.Single(r => r.Action == "export_blobs_deleted").Rows);
@@ -127,10 +139,11 @@ public sealed class PrivacyErasureTests
         Assert.Equal(data.SubjectDeliveries + data.SubjectSessions, rows.Single(r => r.Action == "webhook_payloads_anonymised").Rows);
         Assert.Equal(data.SubjectSessions, rows.Single(r => r.Action == "sessions_anonymised").Rows);
 
-        var status = await PrivacyExportTests.GetAsync(host, requestId);
+        var status = await PrivacyExportTests.GetAsync(host, data.Alice, requestId);
         Assert.Equal(PrivacyRequestStatus.Completed, status.GetProperty("status").GetString());
         Assert.Equal(100, status.GetProperty("progress").GetInt32());
-        Assert.Equal("bob@platform", status.GetProperty("approvedBy").GetString());
+        Assert.Equal(data.Bob.Principal, status.GetProperty("approvedBy").GetString());
+        Assert.Equal(data.Alice.Principal, status.GetProperty("requestedBy").GetString());
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>(
             "SELECT count(*) FROM impact.events WHERE type = 'privacy.user.deleted' AND data ->> 'requestId' = @id", new { id = requestId.ToString() }));
     }
@@ -158,10 +171,10 @@ public sealed class PrivacyErasureTests
         var errorFile = container.GetBlockBlobClient($"errors/{jobA}.csv");
         var blocksBefore = (await errorFile.GetBlockListAsync()).Value.CommittedBlocks.Select(b => b.Name).ToList();
 
-        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
-        await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
+        var requestId = await RequestDeletionAsync(host, data.Alice, data.SubjectId);
+        Assert.Equal(202, (await host.DecideAsync(data.Bob.Token, requestId, "approve")).Status);
         var outcome = await host.WaitForRequestAsync(requestId);
-        Assert.True(outcome == PrivacyRequestStatus.Completed, (await PrivacyExportTests.GetAsync(host, requestId)).ToString());
+        Assert.True(outcome == PrivacyRequestStatus.Completed, (await PrivacyExportTests.GetAsync(host, data.Alice, requestId)).ToString());
 
         var fileText = Encoding.UTF8.GetString(file);
         foreach (var job in new[] { jobA, jobB })
@@ -208,8 +221,8 @@ public sealed class PrivacyErasureTests
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 2);
         await using var host = await PrivacyDurable.StartAsync(db, Settings());
-        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
-        await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
+        var requestId = await RequestDeletionAsync(host, data.Alice, data.SubjectId);
+        Assert.Equal(202, (await host.DecideAsync(data.Bob.Token, requestId, "approve")).Status);
         await host.WaitForRequestAsync(requestId);
         await using var conn = await db.DataSource.OpenConnectionAsync();
         var before = await SnapshotAsync(conn);
@@ -221,9 +234,7 @@ public sealed class PrivacyErasureTests
         Assert.Empty(again.Steps);
         Assert.Equal(before, await SnapshotAsync(conn));
         // A new erasure request for the erased person finds nobody.
-        var second = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId = data.SubjectId, requestedBy = "alice@platform" }),
-            r => host.Functions().StartPrivacyDeletion(r, host.Client));
+        var second = await host.DeletionAsync(data.Alice.Token, new { userId = data.SubjectId });
         Assert.Equal(404, second.Status);
     }
 
@@ -234,17 +245,17 @@ public sealed class PrivacyErasureTests
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
         await using var host = await PrivacyDurable.StartAsync(db, Settings(approvalTimeout: "00:00:01"));
 
-        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+        var requestId = await RequestDeletionAsync(host, data.Alice, data.SubjectId);
 
         Assert.Equal(PrivacyRequestStatus.Expired, await host.WaitForRequestAsync(requestId));
-        var status = await PrivacyExportTests.GetAsync(host, requestId);
+        var status = await PrivacyExportTests.GetAsync(host, data.Alice, requestId);
         Assert.Equal(PrivacyRequestStatus.Expired, status.GetProperty("status").GetString());
-        var late = await DecideAsync(host, requestId, "approve", new { approvedBy = "bob@platform" });
+        var late = await host.DecideAsync(data.Bob.Token, requestId, "approve");
         Assert.Equal(409, late.Status);
         await using var conn = await db.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.users WHERE id = @id", new { id = data.SubjectId }));
-        Assert.Equal(["requested", "expired"], await conn.QueryAsync<string>(
-            "SELECT action FROM impact.privacy_audit_log WHERE request_id = @requestId ORDER BY id", new { requestId }));
+        Assert.Equal([("requested", data.Alice.Principal), ("expired", PrivacyAudit.System)], await conn.QueryAsync<(string, string)>(
+            "SELECT action, performed_by FROM impact.privacy_audit_log WHERE request_id = @requestId ORDER BY id", new { requestId }));
     }
 
     [Fact]
@@ -253,10 +264,10 @@ public sealed class PrivacyErasureTests
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
         await using var host = await PrivacyDurable.StartAsync(db, Settings(approvalTimeout: "00:00:02"));
-        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+        var requestId = await RequestDeletionAsync(host, data.Alice, data.SubjectId);
 
         // The approval commits, but the process dies before raising the event.
-        await host.Requests().ApproveAsync(requestId, "bob@platform");
+        await host.Requests().ApproveAsync(requestId, data.Bob.Caller);
 
         Assert.Equal(PrivacyRequestStatus.Completed, await host.WaitForRequestAsync(requestId));
         await using var conn = await db.DataSource.OpenConnectionAsync();
@@ -271,60 +282,51 @@ public sealed class PrivacyErasureTests
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
         await using var host = await PrivacyDurable.StartAsync(db, Settings());
-        var requestId = await RequestDeletionAsync(host, data.SubjectId, "alice@platform");
+        var requestId = await RequestDeletionAsync(host, data.Alice, data.SubjectId);
 
-        var duplicate = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId = data.SubjectId, requestedBy = "carol@platform" }),
-            r => host.Functions().StartPrivacyDeletion(r, host.Client));
-        var rejected = await DecideAsync(host, requestId, "reject", new { rejectedBy = "bob@platform" });
+        var duplicate = await host.DeletionAsync(new PrivacyOfficer("carol", data.CompanyId).Token, new { userId = data.SubjectId });
+        var rejected = await host.DecideAsync(data.Bob.Token, requestId, "reject", new { rejectedBy = "someone@else" });
 
         Assert.Equal(409, duplicate.Status);
         Assert.Contains(requestId.ToString(), duplicate.Json.GetProperty("detail").GetString() ?? "", StringComparison.Ordinal);
         Assert.Equal(200, rejected.Status);
+        Assert.Equal(data.Bob.Principal, rejected.Json.GetProperty("rejectedBy").GetString());
         Assert.Equal(PrivacyRequestStatus.Rejected, await host.WaitForRequestAsync(requestId));
-        Assert.Equal(PrivacyRequestStatus.Rejected, (await PrivacyExportTests.GetAsync(host, requestId)).GetProperty("status").GetString());
+        Assert.Equal(PrivacyRequestStatus.Rejected, (await PrivacyExportTests.GetAsync(host, data.Alice, requestId)).GetProperty("status").GetString());
         await using var conn = await db.DataSource.OpenConnectionAsync();
         Assert.NotEmpty(await TablesMentioningAsync(conn, data.SubjectEmail));
     }
 
     [Fact]
-    public async Task DeletionRequestsWithoutARequesterOrForAnUnknownRequestAreProblems()
+    public async Task DeletionRequestsWithoutAUserIdOrForAnUnknownRequestAreProblemsAndTheRequesterIsAlwaysTheToken()
     {
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
         await using var host = await PrivacyDurable.StartAsync(db, Settings());
 
-        var noRequester = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId = data.SubjectId }),
-            r => host.Functions().StartPrivacyDeletion(r, host.Client));
-        var unknown = await DecideAsync(host, Guid.NewGuid(), "approve", new { approvedBy = "bob@platform" });
-        var notAnId = await HttpInvoker.InvokeAsync(
-            HttpInvoker.Request("GET", "/v1/privacy/requests/abc", contentType: null),
-            r => host.Functions().GetPrivacyRequest(r, "abc"));
+        // No requestedBy in the body: the requester is the token's principal, so there is always one.
+        var noRequester = await host.DeletionAsync(data.Alice.Token, new { userId = data.SubjectId });
+        var noUser = await host.DeletionAsync(data.Alice.Token, new { requestedBy = "alice@platform" });
+        var unknown = await host.DecideAsync(data.Bob.Token, Guid.NewGuid(), "approve");
+        var notAnId = await host.ReadAsync(data.Alice.Token, "abc");
 
-        Assert.Equal(400, noRequester.Status);
-        Assert.True(noRequester.Json.GetProperty("errors").TryGetProperty("requestedBy", out _));
+        Assert.Equal(202, noRequester.Status);
+        Assert.Equal(data.Alice.Principal, noRequester.Json.GetProperty("requestedBy").GetString());
+        Assert.Equal(400, noUser.Status);
+        Assert.True(noUser.Json.GetProperty("errors").TryGetProperty("userId", out _));
         Assert.Equal(404, unknown.Status);
         Assert.Equal(404, notAnId.Status);
         Assert.Equal(ApiResults.ProblemContentType, notAnId.ContentType);
     }
 
-    private static async Task<Guid> RequestDeletionAsync(DurableTestHost host, Guid userId, string requestedBy)
+    private static async Task<Guid> RequestDeletionAsync(DurableTestHost host, PrivacyOfficer requester, Guid userId)
     {
-        var response = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/privacy/deletions", new { userId, requestedBy }),
-            r => host.Functions().StartPrivacyDeletion(r, host.Client));
+        var response = await host.DeletionAsync(requester.Token, new { userId });
         Assert.Equal(202, response.Status);
         Assert.Equal(PrivacyRequestStatus.AwaitingApproval, response.Json.GetProperty("status").GetString());
+        Assert.Equal(requester.Principal, response.Json.GetProperty("requestedBy").GetString());
         return response.Json.GetProperty("id").GetGuid();
     }
-
-    private static Task<TestResponse> DecideAsync(DurableTestHost host, Guid requestId, string verb, object body) =>
-        HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", $"/v1/privacy/deletions/{requestId}/{verb}", body),
-            r => verb == "approve"
-                ? host.Functions().ApprovePrivacyDeletion(r, requestId.ToString(), host.Client)
-                : host.Functions().RejectPrivacyDeletion(r, requestId.ToString(), host.Client));
 
     private static Azure.Storage.Blobs.BlobClient BlobAt(string location) =>
         TestStorage.Blobs().GetBlobContainerClient(location[..location.IndexOf('/', StringComparison.Ordinal)])

@@ -26,11 +26,11 @@ public sealed class PrivacyExportTests
         var data = await PrivacyTestData.SeedAsync(db.DataSource);
         await using var host = await PrivacyDurable.StartAsync(db, Settings());
 
-        var started = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/privacy/exports", new { userId = data.SubjectId, requestedBy = "dpo@platform" }),
-            r => host.Functions().StartPrivacyExport(r, host.Client));
+        // A requestedBy a client still sends is ignored: the requester is the token's principal.
+        var started = await host.ExportAsync(data.Alice.Token, new { userId = data.SubjectId, requestedBy = "dpo@platform" });
         Assert.Equal(202, started.Status);
         var requestId = started.Json.GetProperty("id").GetGuid();
+        Assert.Equal(data.Alice.Principal, started.Json.GetProperty("requestedBy").GetString());
         Assert.Equal($"http://localhost:7071/v1/privacy/requests/{requestId}", started.Headers.Location.ToString());
         Assert.Equal("export", started.Json.GetProperty("type").GetString());
         Assert.Equal(
@@ -38,7 +38,7 @@ public sealed class PrivacyExportTests
             started.Json.GetProperty("dueAt").GetDateTime());
 
         await host.WaitForRequestAsync(requestId);
-        var status = await GetAsync(host, requestId);
+        var status = await GetAsync(host, data.Alice, requestId);
         Assert.Equal(PrivacyRequestStatus.Completed, status.GetProperty("status").GetString());
         Assert.Equal(100, status.GetProperty("progress").GetInt32());
 
@@ -96,9 +96,12 @@ public sealed class PrivacyExportTests
 
         // Audit rows and the completion event.
         await using var conn = await db.DataSource.OpenConnectionAsync();
-        var actions = (await conn.QueryAsync<string>(
-            "SELECT action FROM impact.privacy_audit_log WHERE request_id = @requestId ORDER BY id", new { requestId })).ToList();
-        Assert.Equal(["requested", "export_started", "export_completed"], actions);
+        var audit = (await conn.QueryAsync<(string Action, string PerformedBy)>(
+            "SELECT action, performed_by FROM impact.privacy_audit_log WHERE request_id = @requestId ORDER BY id", new { requestId })).ToList();
+        Assert.Equal(["requested", "export_started", "export_completed"], audit.Select(a => a.Action));
+        Assert.Equal([data.Alice.Principal, PrivacyAudit.System, PrivacyAudit.System], audit.Select(a => a.PerformedBy));
+        Assert.Equal(data.CompanyId, await conn.ExecuteScalarAsync<Guid>(
+            "SELECT company_id FROM impact.privacy_requests WHERE id = @requestId", new { requestId }));
         var eventData = await conn.QuerySingleAsync<string>(
             "SELECT data::text FROM impact.events WHERE type = 'privacy.export.completed' AND correlation_id = @id", new { id = requestId.ToString() });
         Assert.Equal(requestId, JsonDocument.Parse(eventData).RootElement.GetProperty("requestId").GetGuid());
@@ -110,13 +113,11 @@ public sealed class PrivacyExportTests
         await using var db = await TestDatabase.CreateAsync();
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
         await using var host = await PrivacyDurable.StartAsync(db, Settings(linkLifetime: "00:00:02"));
-        var started = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/privacy/exports", new { userId = data.SubjectId }),
-            r => host.Functions().StartPrivacyExport(r, host.Client));
+        var started = await host.ExportAsync(data.Alice.Token, new { userId = data.SubjectId });
         var requestId = started.Json.GetProperty("id").GetGuid();
         await host.WaitForRequestAsync(requestId);
 
-        var status = await GetAsync(host, requestId);
+        var status = await GetAsync(host, data.Alice, requestId);
         var url = status.GetProperty("downloadUrl").GetString();
         var expiresAt = status.GetProperty("downloadExpiresAt").GetDateTimeOffset();
         using var http = new HttpClient();
@@ -131,7 +132,7 @@ public sealed class PrivacyExportTests
 
         Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync(url)).StatusCode);
         // A fresh read of the request gives a fresh link.
-        var again = await GetAsync(host, requestId);
+        var again = await GetAsync(host, data.Alice, requestId);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(again.GetProperty("downloadUrl").GetString())).StatusCode);
     }
 
@@ -140,16 +141,12 @@ public sealed class PrivacyExportTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var host = await PrivacyDurable.StartAsync(db, Settings());
+        var officer = new PrivacyOfficer("dpo", await PrivacyTestData.OtherCompanyAsync(db.DataSource));
 
-        var unknown = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/privacy/exports", new { userId = Guid.NewGuid() }),
-            r => host.Functions().StartPrivacyExport(r, host.Client));
-        var missing = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/privacy/exports", new { requestedBy = "dpo" }),
-            r => host.Functions().StartPrivacyExport(r, host.Client));
-        var notJson = await HttpInvoker.InvokeAsync(
-            HttpInvoker.Request("POST", "/v1/privacy/exports", Encoding.UTF8.GetBytes("{userId:")),
-            r => host.Functions().StartPrivacyExport(r, host.Client));
+        var unknown = await host.ExportAsync(officer.Token, new { userId = Guid.NewGuid() });
+        var missing = await host.ExportAsync(officer.Token, new { requestedBy = "dpo" });
+        var notJson = await host.ExportAsync(
+            HttpInvoker.Request("POST", "/v1/privacy/exports", Encoding.UTF8.GetBytes("{userId:"), headers: PrivacyDurable.Auth(officer.Token)));
 
         Assert.Equal(404, unknown.Status);
         Assert.Equal(ApiResults.ProblemContentType, unknown.ContentType);
@@ -168,7 +165,7 @@ public sealed class PrivacyExportTests
         var data = await PrivacyTestData.SeedAsync(db.DataSource, sessions: 1);
         await using var host = await PrivacyDurable.StartAsync(db, Settings());
         var requestId = Guid.NewGuid();
-        await host.Requests().CreateAsync(requestId, data.SubjectId, PrivacyRequestTypes.Export, "dpo");
+        await host.Requests().CreateAsync(requestId, data.SubjectId, PrivacyRequestTypes.Export, data.Alice.Caller);
         await using (var conn = await db.DataSource.OpenConnectionAsync())
         {
             // Erased by other means between the request and the export.
@@ -186,17 +183,15 @@ public sealed class PrivacyExportTests
             new Microsoft.DurableTask.StartOrchestrationOptions(InstanceId: requestId.ToString()));
 
         Assert.Equal(PrivacyRequestStatus.Failed, await host.WaitForRequestAsync(requestId));
-        var status = await GetAsync(host, requestId);
+        var status = await GetAsync(host, data.Alice, requestId);
         Assert.Equal(PrivacyRequestStatus.Failed, status.GetProperty("status").GetString());
         Assert.Contains("no longer names a person", status.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.False(status.TryGetProperty("downloadUrl", out _));
     }
 
-    internal static async Task<JsonElement> GetAsync(DurableTestHost host, Guid requestId)
+    internal static async Task<JsonElement> GetAsync(DurableTestHost host, PrivacyOfficer officer, Guid requestId)
     {
-        var response = await HttpInvoker.InvokeAsync(
-            HttpInvoker.Request("GET", $"/v1/privacy/requests/{requestId}", contentType: null),
-            r => host.Functions().GetPrivacyRequest(r, requestId.ToString()));
+        var response = await host.ReadAsync(officer.Token, requestId.ToString());
         Assert.Equal(200, response.Status);
         return response.Json;
     }

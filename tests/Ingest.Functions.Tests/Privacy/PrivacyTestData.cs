@@ -6,11 +6,18 @@ namespace Impact.Ingest.Tests.Privacy;
 
 /// <summary>
 /// Two people who met in Kintell sessions: the subject of a privacy request and someone else, with sessions both
-/// ways, ratings, bookings, the stored webhook payloads that created them, and events naming them.
+/// ways, ratings, bookings, the stored webhook payloads that created them, and events naming them. Both are people of
+/// company <see cref="CompanyId"/>, whose privacy officers are <see cref="Alice"/> and <see cref="Bob"/>.
 /// </summary>
 public sealed record PrivacyTestData(Guid SubjectId, string SubjectEmail, Guid OtherId, string OtherEmail, Guid CompanyId,
     int SubjectSessions, int SubjectRatings, int SubjectBookings, int SubjectDeliveries, int SubjectEvents)
 {
+    /// <summary>A privacy officer of the company, who asks for requests.</summary>
+    public PrivacyOfficer Alice => new("alice", CompanyId);
+
+    /// <summary>A second privacy officer of the company, who approves.</summary>
+    public PrivacyOfficer Bob => new("bob", CompanyId);
+
     public static async Task<PrivacyTestData> SeedAsync(NpgsqlDataSource dataSource, int sessions = 3)
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
@@ -22,8 +29,8 @@ public sealed record PrivacyTestData(Guid SubjectId, string SubjectEmail, Guid O
         var subjectId = await conn.ExecuteScalarAsync<Guid>(
             """
             INSERT INTO impact.users (email, display_name, role, company_id)
-            VALUES (@subjectEmail, 'Amira K.', 'participant', NULL) RETURNING id
-            """, new { subjectEmail });
+            VALUES (@subjectEmail, 'Amira K.', 'participant', @companyId) RETURNING id
+            """, new { subjectEmail, companyId });
         var otherId = await conn.ExecuteScalarAsync<Guid>(
             """
             INSERT INTO impact.users (email, display_name, role, company_id)
@@ -96,6 +103,15 @@ public sealed record PrivacyTestData(Guid SubjectId, string SubjectEmail, Guid O
 
         return new PrivacyTestData(subjectId, subjectEmail, otherId, otherEmail, companyId,
             sessions, sessions, 1, deliveries, events);
+    }
+
+    /// <summary>Another company (no people): its privacy officer is the stranger of the tenancy tests.</summary>
+    public static async Task<Guid> OtherCompanyAsync(NpgsqlDataSource dataSource)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<Guid>(
+            "INSERT INTO impact.companies (name, email_domain) VALUES ('Globex', @domain) RETURNING id",
+            new { domain = $"globex-{Guid.NewGuid():N}.example" });
     }
 
     private static Task InsertDeliveryAsync(NpgsqlConnection conn, string deliveryId, string eventType, Dictionary<string, object> payload)
