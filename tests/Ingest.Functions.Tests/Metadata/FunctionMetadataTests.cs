@@ -25,7 +25,7 @@ public sealed partial class FunctionMetadataTests
                 "httpTrigger" => new Row(function.GetProperty("name").GetString()!, "http",
                     string.Join(",", trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant())),
                     $"/{routePrefix}/{trigger.GetProperty("route").GetString()}",
-                    trigger.GetProperty("authLevel").GetString()!.ToLowerInvariant()),
+                    Access(trigger.GetProperty("authLevel").GetString()!, function.GetProperty("entryPoint").GetString()!)),
                 "queueTrigger" => new Row(function.GetProperty("name").GetString()!, "queue", "", trigger.GetProperty("queueName").GetString()!, ""),
                 "timerTrigger" => new Row(function.GetProperty("name").GetString()!, "timer", "", trigger.GetProperty("schedule").GetString()!, ""),
                 _ => new Row(function.GetProperty("name").GetString()!, type, "", "", ""),
@@ -33,6 +33,14 @@ public sealed partial class FunctionMetadataTests
         }
 
         return rows;
+    }
+
+    // What the README's access column says: the Functions auth level, then who the declared policy lets in.
+    private static string Access(string authLevel, string entryPoint)
+    {
+        var policy = Impact.Ingest.Http.FunctionPolicies.ForEntryPoint(entryPoint);
+        var who = policy.IsPartnerWebhook ? "partner signature" : "bearer: " + string.Join(", ", policy.Roles.Select(r => r.Replace("Impact.", "", StringComparison.Ordinal)));
+        return $"{authLevel.ToLowerInvariant()}; {who}";
     }
 
     private static List<Row> FromReadme()
