@@ -109,6 +109,28 @@ public sealed class ScheduleApiTests
     }
 
     [Fact]
+    public async Task AnAdministratorsScheduleIsForItsOwnCompanyWhileAnOperatorMustNameTheCompany()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInApi.StartAsync(db, partner);
+        var api = new ImpactInApi(host);
+        var company = await ImpactData.CompanyAsync(db.DataSource);
+
+        var byAdmin = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", ImpactInApi.AdminOf(company), new { platform = "benevity", schedule = "monthly", timeZone = "UTC" }),
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
+        var byOperator = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", ImpactInApi.OperatorToken, new { platform = "goodera", schedule = "monthly", timeZone = "UTC" }),
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
+
+        Assert.Equal(201, byAdmin.Status);
+        Assert.Equal(company, byAdmin.Json.GetProperty("companyId").GetGuid());
+        Assert.Equal(400, byOperator.Status);
+        Assert.Equal("Give the id of the company to report on.", byOperator.Json.GetProperty("errors").GetProperty("companyId")[0].GetString());
+    }
+
+    [Fact]
     public async Task PatchingTheScheduleMovesTheNextRunAndDeletingItRemovesIt()
     {
         await using var db = await TestDatabase.CreateAsync();
