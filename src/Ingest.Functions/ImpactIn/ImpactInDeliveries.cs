@@ -11,14 +11,14 @@ using Microsoft.Extensions.Options;
 
 namespace Impact.Ingest.ImpactIn;
 
-/// <summary>The deliveries log: list, detail, replays and per-platform stats.</summary>
+/// <summary>
+/// The deliveries log: list, detail, replays and per-platform stats. A company administrator sees and replays
+/// its own company's deliveries; an operator all of them (bulk replay and retry-all-failed are operator-only).
+/// </summary>
 public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<ImpactInOptions> options)
 {
     /// <summary>Most ids one bulk replay takes.</summary>
     public const int MaxBulkReplay = 100;
-
-    // The API is behind function keys; the audit log records the surface, not a person.
-    private const string PerformedBy = "impact-in-api";
 
     private const string What = "Impact-In delivery";
 
@@ -42,7 +42,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
         }
 
         q.ThrowIfInvalid();
-        return ApiResults.Json(StatusCodes.Status200OK, await deliveries.ListAsync(filter, ct));
+        return ApiResults.Json(StatusCodes.Status200OK, await deliveries.ListAsync(filter, req.Caller(), ct));
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
@@ -50,7 +50,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
     public async Task<IActionResult> ImpactInGetDelivery(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/deliveries/{id}")] HttpRequest req, string id, CancellationToken ct)
     {
-        var detail = await deliveries.GetAsync(RouteIds.Guid(id, What), ct);
+        var detail = await deliveries.GetAsync(RouteIds.Guid(id, What), req.Caller(), ct);
         return ApiResults.Json(StatusCodes.Status200OK, new { delivery = detail.Delivery, payload = detail.Payload, attempts = detail.Attempts });
     }
 
@@ -61,7 +61,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/{id}/replay")] HttpRequest req, string id,
         [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
-        var result = await deliveries.ReplayOneAsync(RouteIds.Guid(id, What), PerformedBy, ct);
+        var result = await deliveries.ReplayOneAsync(RouteIds.Guid(id, What), req.Caller(), ct);
         await client.StartDeliveryAsync(new DeliveryStart(result.DeliveryId, result.InstanceId!), options.Value, ct);
         return ApiResults.Json(StatusCodes.Status202Accepted, result,
             new Dictionary<string, string> { ["Location"] = $"/v1/impact-in/deliveries/{result.DeliveryId}" });
@@ -83,7 +83,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
                 new Dictionary<string, string[]> { ["ids"] = [$"Between 1 and {MaxBulkReplay} ids, got {count}."] });
         }
 
-        var results = await deliveries.ReplayAsync(body.Ids!, PerformedBy, ct);
+        var results = await deliveries.ReplayAsync(body.Ids!, req.Caller(), ct);
         var queued = results.Where(r => r.Result == ReplayOutcome.Queued).ToList();
         foreach (var replayed in queued)
         {
@@ -104,7 +104,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
         var companyId = q.Guid("companyId");
         var platform = q.OneOf("platform", Platforms.All, "platform");
         q.ThrowIfInvalid();
-        var queued = await deliveries.ReplayAllFailedAsync(companyId, platform, PerformedBy, ct);
+        var queued = await deliveries.ReplayAllFailedAsync(companyId, platform, req.Caller(), ct);
         foreach (var delivery in queued)
         {
             await client.StartDeliveryAsync(delivery, options.Value, ct);
@@ -113,6 +113,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
         return ApiResults.Json(StatusCodes.Status202Accepted, new { queued = queued.Count, deliveries = queued });
     }
 
+    /// <summary>Per-platform figures: a company administrator's own company's, an operator's across companies (or <c>?companyId=</c>).</summary>
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInStats))]
     public async Task<IActionResult> ImpactInStats(
@@ -121,6 +122,6 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
         var q = new QueryValues(req);
         var companyId = q.Guid("companyId");
         q.ThrowIfInvalid();
-        return ApiResults.Json(StatusCodes.Status200OK, new { platforms = await deliveries.StatsAsync(companyId, ct) });
+        return ApiResults.Json(StatusCodes.Status200OK, new { platforms = await deliveries.StatsAsync(companyId, req.Caller(), ct) });
     }
 }

@@ -11,7 +11,10 @@ using Microsoft.Extensions.Options;
 
 namespace Impact.Ingest.ImpactIn;
 
-/// <summary>CRUD on <c>/v1/impact-in/schedules</c>, run-now and preview.</summary>
+/// <summary>
+/// CRUD on <c>/v1/impact-in/schedules</c>, run-now and preview, for the caller's company (an operator: any
+/// company). Another company's schedule is a 404, as an unknown one is.
+/// </summary>
 public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore deliveries, IOptions<ImpactInOptions> options)
 {
     private const string What = "Impact-In schedule";
@@ -21,7 +24,10 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
     public async Task<IActionResult> ImpactInCreateSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/schedules")] HttpRequest req, CancellationToken ct)
     {
+        var caller = req.Caller();
         var body = await RequestBody.ReadJsonAsync<CreateScheduleRequest>(req, ct);
+        // A company administrator reports on its own company (the body may leave it out); an operator names one.
+        var companyId = caller.IsOperator ? body.CompanyId : body.CompanyId ?? caller.CompanyId;
         var spec = ScheduleSpec.Parse(body.Schedule, body.TimeZone, body.Period, out var errors);
         var platform = Platforms.Normalize(body.Platform);
         if (platform is null)
@@ -29,7 +35,7 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
             errors["platform"] = [$"Give one of: {string.Join(", ", Platforms.All)}."];
         }
 
-        if (body.CompanyId is null || body.CompanyId == Guid.Empty)
+        if (companyId is null || companyId == Guid.Empty)
         {
             errors["companyId"] = ["Give the id of the company to report on."];
         }
@@ -39,8 +45,8 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
             throw ProblemException.Validation("The schedule is not valid: " + string.Join(" ", errors.Values.SelectMany(v => v)), errors);
         }
 
-        var created = await schedules.CreateAsync(new NewSchedule(body.CompanyId!.Value, platform!, spec, Blank(body.OrganizationId),
-            Blank(body.ProgramId), body.Active ?? true), ct);
+        var created = await schedules.CreateAsync(new NewSchedule(companyId!.Value, platform!, spec, Blank(body.OrganizationId),
+            Blank(body.ProgramId), body.Active ?? true), caller, ct);
         return ApiResults.Json(StatusCodes.Status201Created, created,
             new Dictionary<string, string> { ["Location"] = $"/v1/impact-in/schedules/{created.Id}" });
     }
@@ -54,14 +60,14 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
         var companyId = q.Guid("companyId");
         var platform = q.OneOf("platform", Platforms.All, "platform");
         q.ThrowIfInvalid();
-        return ApiResults.Json(StatusCodes.Status200OK, new { items = await schedules.ListAsync(companyId, platform, ct) });
+        return ApiResults.Json(StatusCodes.Status200OK, new { items = await schedules.ListAsync(req.Caller(), companyId, platform, ct) });
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInGetSchedule))]
     public async Task<IActionResult> ImpactInGetSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/schedules/{id}")] HttpRequest req, string id, CancellationToken ct) =>
-        ApiResults.Json(StatusCodes.Status200OK, await schedules.GetAsync(RouteIds.Guid(id, What), ct));
+        ApiResults.Json(StatusCodes.Status200OK, await schedules.GetAsync(RouteIds.Guid(id, What), req.Caller(), ct));
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Function(nameof(ImpactInUpdateSchedule))]
@@ -70,7 +76,7 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
     {
         var scheduleId = RouteIds.Guid(id, What);
         var body = await RequestBody.ReadJsonAsync<UpdateScheduleRequest>(req, ct);
-        var updated = await schedules.UpdateAsync(scheduleId, current =>
+        var updated = await schedules.UpdateAsync(scheduleId, req.Caller(), current =>
         {
             // A new preset brings its own period; otherwise the current period stays unless a new one is given.
             var spec = ScheduleSpec.Parse(body.Schedule ?? current.Schedule, body.TimeZone ?? current.TimeZone,
@@ -91,7 +97,7 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
     public async Task<IActionResult> ImpactInDeleteSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "impact-in/schedules/{id}")] HttpRequest req, string id, CancellationToken ct)
     {
-        await schedules.DeleteAsync(RouteIds.Guid(id, What), ct);
+        await schedules.DeleteAsync(RouteIds.Guid(id, What), req.Caller(), ct);
         return ApiResults.NoContent();
     }
 
@@ -102,8 +108,9 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/schedules/{id}/run-now")] HttpRequest req, string id,
         [DurableClient] DurableTaskClient client, CancellationToken ct)
     {
-        var schedule = await schedules.GetAsync(RouteIds.Guid(id, What), ct);
-        var delivery = await deliveries.CreateRunNowAsync(schedule, ct);
+        var caller = req.Caller();
+        var schedule = await schedules.GetAsync(RouteIds.Guid(id, What), caller, ct);
+        var delivery = await deliveries.CreateRunNowAsync(schedule, caller, ct);
         await client.StartDeliveryAsync(new DeliveryStart(delivery.Id, delivery.InstanceId), options.Value, ct);
         return ApiResults.Json(StatusCodes.Status202Accepted, delivery,
             new Dictionary<string, string> { ["Location"] = $"/v1/impact-in/deliveries/{delivery.Id}" });
@@ -114,7 +121,7 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
     [Function(nameof(ImpactInPreviewSchedule))]
     public async Task<IActionResult> ImpactInPreviewSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/schedules/{id}/preview")] HttpRequest req, string id, CancellationToken ct) =>
-        ApiResults.Json(StatusCodes.Status200OK, await schedules.PreviewAsync(RouteIds.Guid(id, What), ct));
+        ApiResults.Json(StatusCodes.Status200OK, await schedules.PreviewAsync(RouteIds.Guid(id, What), req.Caller(), ct));
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -3,11 +3,16 @@ using System.Text.Json;
 using Dapper;
 using Impact.Shared.Events;
 using Impact.Shared.Http;
+using Impact.Shared.Security;
 using Npgsql;
 
 namespace Impact.Shared.ImpactIn;
 
-/// <summary>SQL of deliveries: the scheduler's claim, the orchestration's steps and the deliveries API.</summary>
+/// <summary>
+/// SQL of deliveries: the scheduler's claim, the orchestration's steps and the deliveries API. The API's
+/// methods take the <see cref="Caller"/> and see only its company's deliveries (an operator's: all);
+/// another company's delivery answers exactly as an unknown id does.
+/// </summary>
 public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     private const string Columns = """
@@ -117,14 +122,16 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
     }
 
     /// <summary>
-    /// Creates the delivery of the complete period before now (run-now). When that period already has
-    /// a delivery it is a 409 naming that delivery: a period is delivered once (replay it instead).
+    /// Creates the delivery of the complete period before now (run-now), audited as <paramref name="caller"/>
+    /// in the same transaction. When that period already has a delivery it is a 409 naming that delivery:
+    /// a period is delivered once (replay it instead).
     /// </summary>
-    public async Task<Delivery> CreateRunNowAsync(DeliverySchedule schedule, CancellationToken ct = default)
+    public async Task<Delivery> CreateRunNowAsync(DeliverySchedule schedule, Caller caller, CancellationToken ct = default)
     {
         var subject = schedule.SubjectFor(time.GetUtcNow());
         var key = schedule.DeliveryKey(subject.Period);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<Delivery>(new CommandDefinition(
             $"""
             INSERT INTO impact.impact_deliveries
@@ -141,15 +148,18 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                 kind = schedule.Period, start = subject.Period.Start.ToDateTime(TimeOnly.MinValue), end = subject.Period.End.ToDateTime(TimeOnly.MinValue),
                 zone = schedule.TimeZone, scheduledFor = subject.ScheduledFor.UtcDateTime, organizationId = schedule.OrganizationId,
                 programId = schedule.ProgramId, key,
-            }, cancellationToken: ct));
+            }, tx, cancellationToken: ct));
         if (row is not null)
         {
+            await AuditLog.AppendAsync(conn, tx, caller, ImpactInAudit.ScheduleRunNow, schedule.Id.ToString(),
+                new { deliveryId = row.Id, companyId = row.CompanyId, platform = row.Platform, periodStart = row.PeriodStart, periodEnd = row.PeriodEnd }, ct);
+            await tx.CommitAsync(ct);
             return row;
         }
 
         var existing = await conn.QuerySingleAsync<Delivery>(new CommandDefinition(
             $"SELECT {Columns} FROM impact.impact_deliveries WHERE idempotency_key = @key ORDER BY created_at LIMIT 1",
-            new { key }, cancellationToken: ct));
+            new { key }, tx, cancellationToken: ct));
         throw new ProblemException(HttpStatusCode.Conflict, "Period already delivered",
             $"The {existing.Period} {existing.PeriodStart} to {existing.PeriodEnd} already has delivery {existing.Id} ({existing.Status}). " +
             "A period is delivered once; replay that delivery if it failed.");
@@ -269,18 +279,21 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>One delivery with its payload and attempts; 404 when there is none.</summary>
-    public async Task<DeliveryDetail> GetAsync(Guid id, CancellationToken ct = default)
+    /// <summary>One delivery the caller may see, with its payload and attempts; 404 when there is none (or it is another company's).</summary>
+    public async Task<DeliveryDetail> GetAsync(Guid id, Caller caller, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         using var grid = await conn.QueryMultipleAsync(new CommandDefinition(
             $"""
-            SELECT {Columns} FROM impact.impact_deliveries WHERE id = @id;
-            SELECT payload FROM impact.impact_deliveries WHERE id = @id;
-            SELECT attempt AS Attempt, instance_id AS InstanceId, started_at AS StartedAt, duration_ms AS DurationMs,
-                   status_code AS StatusCode, outcome AS Outcome, error AS Error, response_excerpt AS ResponseExcerpt
-            FROM impact.impact_delivery_attempts WHERE delivery_id = @id ORDER BY attempt;
-            """, new { id }, cancellationToken: ct));
+            SELECT {Columns} FROM impact.impact_deliveries WHERE id = @id AND (@scope::uuid IS NULL OR company_id = @scope);
+            SELECT payload FROM impact.impact_deliveries WHERE id = @id AND (@scope::uuid IS NULL OR company_id = @scope);
+            SELECT a.attempt AS Attempt, a.instance_id AS InstanceId, a.started_at AS StartedAt, a.duration_ms AS DurationMs,
+                   a.status_code AS StatusCode, a.outcome AS Outcome, a.error AS Error, a.response_excerpt AS ResponseExcerpt
+            FROM impact.impact_delivery_attempts a
+            JOIN impact.impact_deliveries d ON d.id = a.delivery_id
+            WHERE a.delivery_id = @id AND (@scope::uuid IS NULL OR d.company_id = @scope)
+            ORDER BY a.attempt;
+            """, new { id, scope = caller.ScopeCompany() }, cancellationToken: ct));
         var delivery = await grid.ReadSingleOrDefaultAsync<Delivery>() ?? throw NotFound(id);
 
         var payload = await grid.ReadSingleAsync<string?>();
@@ -288,8 +301,11 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         return new DeliveryDetail(delivery, payload is null ? null : JsonDocument.Parse(payload).RootElement.Clone(), attempts);
     }
 
-    /// <summary>One page of deliveries, newest first, with the number matching over all pages.</summary>
-    public async Task<DeliveryPage> ListAsync(DeliveryFilter f, CancellationToken ct = default)
+    /// <summary>
+    /// One page of the deliveries the caller may see, newest first, with the number matching over all pages.
+    /// A company filter naming another company than the caller's finds nothing.
+    /// </summary>
+    public async Task<DeliveryPage> ListAsync(DeliveryFilter f, Caller caller, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         // One row per delivery of the page, or a single row without one (Id null) when the page is empty,
@@ -299,7 +315,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             WITH matching AS (
                 SELECT {Columns}
                 FROM impact.impact_deliveries
-                WHERE (@companyId::uuid IS NULL OR company_id = @companyId)
+                WHERE (@scope::uuid IS NULL OR company_id = @scope)
+                  AND (@companyId::uuid IS NULL OR company_id = @companyId)
                   AND (@platform::text IS NULL OR platform = @platform)
                   AND (@status::text IS NULL OR status = @status)
                   AND (@from::timestamptz IS NULL OR created_at >= @from)
@@ -314,23 +331,28 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             """,
             new
             {
-                companyId = f.CompanyId, platform = f.Platform, status = f.Status, from = f.From?.UtcDateTime, to = f.To?.UtcDateTime,
+                scope = caller.ScopeCompany(), companyId = f.CompanyId, platform = f.Platform, status = f.Status, from = f.From?.UtcDateTime, to = f.To?.UtcDateTime,
                 limit = f.Limit, offset = (f.Page - 1) * f.Limit,
             }, cancellationToken: ct), (total, delivery) => (total, delivery), splitOn: "Id")).AsList();
         return new DeliveryPage(rows.Where(r => r.Delivery is not null).Select(r => r.Delivery!).ToList(), f.Page, f.Limit, rows[0].Total);
     }
 
     /// <summary>
-    /// Sets failed deliveries back to pending under a new orchestration instance id, keeping payload and
-    /// idempotency key, and notes each replay in the audit log. Others are reported, not touched.
+    /// Sets failed deliveries the caller may see back to pending under a new orchestration instance id, keeping
+    /// payload and idempotency key, and notes each replay in the audit log as <paramref name="caller"/>. Others
+    /// are reported, not touched; another company's delivery is reported as not found.
     /// </summary>
-    public async Task<IReadOnlyList<ReplayResult>> ReplayAsync(IReadOnlyList<Guid> ids, string performedBy, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ReplayResult>> ReplayAsync(IReadOnlyList<Guid> ids, Caller caller, CancellationToken ct = default)
     {
         var distinct = ids.Distinct().ToArray();
+        var scope = caller.ScopeCompany();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var queued = (await ReplayFailedAsync(conn, distinct, null, null, performedBy, ct)).ToDictionary(d => d.DeliveryId);
+        var queued = (await ReplayFailedAsync(conn, distinct, scope, null, caller, ct)).ToDictionary(d => d.DeliveryId);
         var statuses = (await conn.QueryAsync<(Guid Id, string Status)>(new CommandDefinition(
-            "SELECT id, status FROM impact.impact_deliveries WHERE id = ANY(@ids)", new { ids = distinct }, cancellationToken: ct)))
+            """
+            SELECT id, status FROM impact.impact_deliveries
+            WHERE id = ANY(@ids) AND (@scope::uuid IS NULL OR company_id = @scope)
+            """, new { ids = distinct, scope }, cancellationToken: ct)))
             .ToDictionary(r => r.Id, r => r.Status);
         return distinct.Select(id =>
             queued.TryGetValue(id, out var q) ? new ReplayResult(id, ReplayOutcome.Queued, q.InstanceId, null)
@@ -339,12 +361,12 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
     }
 
     /// <summary>
-    /// Replays one failed delivery as <see cref="ReplayAsync"/> does; 404 when there is no such delivery,
-    /// 409 when it is not failed.
+    /// Replays one failed delivery as <see cref="ReplayAsync"/> does; 404 when there is no such delivery the
+    /// caller may see, 409 when it is not failed.
     /// </summary>
-    public async Task<ReplayResult> ReplayOneAsync(Guid id, string performedBy, CancellationToken ct = default)
+    public async Task<ReplayResult> ReplayOneAsync(Guid id, Caller caller, CancellationToken ct = default)
     {
-        var result = (await ReplayAsync([id], performedBy, ct)).Single();
+        var result = (await ReplayAsync([id], caller, ct)).Single();
         return result.Result switch
         {
             ReplayOutcome.NotFound => throw NotFound(id),
@@ -354,15 +376,26 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         };
     }
 
-    /// <summary>Replays every failed delivery (optionally of one company and/or platform), at most 1,000 per call, oldest first.</summary>
-    public async Task<IReadOnlyList<DeliveryStart>> ReplayAllFailedAsync(Guid? companyId, string? platform, string performedBy, CancellationToken ct = default)
+    /// <summary>
+    /// Replays every failed delivery the caller may see (optionally of one company and/or platform; an operator
+    /// names any company, anyone else only its own), at most 1,000 per call, oldest first.
+    /// </summary>
+    public async Task<IReadOnlyList<DeliveryStart>> ReplayAllFailedAsync(Guid? companyId, string? platform, Caller caller, CancellationToken ct = default)
     {
+        var scope = caller.ScopeCompany(companyId);
+        if (companyId is { } asked && scope != asked)
+        {
+            return [];
+        }
+
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await ReplayFailedAsync(conn, null, companyId, platform, performedBy, ct);
+        return await ReplayFailedAsync(conn, null, scope, platform, caller, ct);
     }
 
+    // One statement, so the replays and their audit rows commit together. The audit insert is the set form of
+    // AuditLog.AppendAsync (same columns), so a replay of 1,000 deliveries stays one round trip.
     private async Task<IReadOnlyList<DeliveryStart>> ReplayFailedAsync(NpgsqlConnection conn, Guid[]? ids, Guid? companyId, string? platform,
-        string performedBy, CancellationToken ct)
+        Caller caller, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         return (await conn.QueryAsync<DeliveryStart>(new CommandDefinition(
@@ -384,15 +417,24 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                 FROM target WHERE d.id = target.id
                 RETURNING d.id, d.instance_id
             ), audited AS (
-                INSERT INTO impact.audit_log (action, subject, details, performed_by)
-                SELECT 'impact_in.delivery.replay', r.id::text, jsonb_build_object('instanceId', r.instance_id), @performedBy FROM replayed r
+                INSERT INTO impact.audit_log (action, subject, details, performed_by, performer_name, company_id)
+                SELECT @action, r.id::text, jsonb_build_object('instanceId', r.instance_id), @principal, @name, @callerCompanyId
+                FROM replayed r
             )
             SELECT id AS DeliveryId, instance_id AS InstanceId FROM replayed
-            """, new { ids, companyId, platform, performedBy, now }, cancellationToken: ct))).AsList();
+            """,
+            new
+            {
+                ids, companyId, platform, now, action = ImpactInAudit.DeliveryReplayed, principal = caller.Principal,
+                name = string.IsNullOrWhiteSpace(caller.Name) ? null : caller.Name, callerCompanyId = caller.CompanyId,
+            }, cancellationToken: ct))).AsList();
     }
 
-    /// <summary>Per platform: deliveries, success rate and mean attempts (every platform listed, also without deliveries).</summary>
-    public async Task<IReadOnlyList<PlatformStats>> StatsAsync(Guid? companyId, CancellationToken ct = default)
+    /// <summary>
+    /// Per platform: deliveries, success rate and mean attempts (every platform listed, also without deliveries),
+    /// over the deliveries the caller may see: a company's own, or for an operator all or one company's.
+    /// </summary>
+    public async Task<IReadOnlyList<PlatformStats>> StatsAsync(Guid? companyId, Caller caller, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<StatsRow>(new CommandDefinition(
@@ -403,9 +445,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                    (count(*) FILTER (WHERE status IN ('pending', 'delivering')))::int AS InProgress,
                    (avg(attempt_count) FILTER (WHERE status IN ('succeeded', 'failed')))::float8 AS MeanAttempts
             FROM impact.impact_deliveries
-            WHERE @companyId::uuid IS NULL OR company_id = @companyId
+            WHERE (@scope::uuid IS NULL OR company_id = @scope) AND (@companyId::uuid IS NULL OR company_id = @companyId)
             GROUP BY platform
-            """, new { companyId }, cancellationToken: ct))).ToDictionary(r => r.Platform);
+            """, new { scope = caller.ScopeCompany(), companyId }, cancellationToken: ct))).ToDictionary(r => r.Platform);
         return Platforms.All.Select(p => rows.TryGetValue(p, out var r)
             ? new PlatformStats(p, r.Count, r.Succeeded, r.Failed, r.InProgress,
                 r.Succeeded + r.Failed == 0 ? null : Math.Round((double)r.Succeeded / (r.Succeeded + r.Failed), 4),

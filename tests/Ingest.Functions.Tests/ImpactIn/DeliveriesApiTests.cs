@@ -14,22 +14,23 @@ public sealed class DeliveriesApiTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        await using var host = await ImpactInApi.StartAsync(db, partner);
         var api = new ImpactInApi(host);
         partner.Answer(new ScriptedAnswer(422, """{"error":"programId unknown"}"""));
         var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
+        var token = ImpactInApi.AdminOf(company);
         var delivery = await host.RunNowAsync(company, Platforms.Benevity);
         await host.WaitForSuccessAsync(delivery.InstanceId);
         // Data changes after the first send must not change what a replay sends.
         await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc);
         await ImpactData.ScalarAsync<int>(db.DataSource, "UPDATE impact.kintell_sessions SET duration_minutes = 500 RETURNING 1");
 
-        var replay = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/impact-in/deliveries/{delivery.Id}/replay", contentType: null),
+        var replay = await api.CallAsync(ImpactInApi.Request("POST", $"/v1/impact-in/deliveries/{delivery.Id}/replay", token),
             r => api.Deliveries.ImpactInReplayDelivery(r, delivery.Id.ToString(), host.Client, CancellationToken.None));
         await host.WaitForSuccessAsync(replay.Json.GetProperty("instanceId").GetString()!);
-        var again = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/impact-in/deliveries/{delivery.Id}/replay", contentType: null),
+        var again = await api.CallAsync(ImpactInApi.Request("POST", $"/v1/impact-in/deliveries/{delivery.Id}/replay", token),
             r => api.Deliveries.ImpactInReplayDelivery(r, delivery.Id.ToString(), host.Client, CancellationToken.None));
-        var detail = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/deliveries/{delivery.Id}"),
+        var detail = await api.CallAsync(ImpactInApi.Request("GET", $"/v1/impact-in/deliveries/{delivery.Id}", token),
             r => api.Deliveries.ImpactInGetDelivery(r, delivery.Id.ToString(), CancellationToken.None));
 
         Assert.Equal(202, replay.Status);
@@ -49,6 +50,8 @@ public sealed class DeliveriesApiTests
         Assert.Contains("programId unknown", attempts[0].GetProperty("responseExcerpt").GetString());
         Assert.Equal(1, await ImpactData.ScalarAsync<int>(db.DataSource,
             "SELECT count(*) FROM impact.audit_log WHERE action = 'impact_in.delivery.replay' AND subject = @id", new { id = delivery.Id.ToString() }));
+        Assert.Equal(("admin-1", company), Assert.Single(await ImpactData.QueryAsync<(string, Guid)>(db.DataSource,
+            "SELECT performed_by, company_id FROM impact.audit_log WHERE action = 'impact_in.delivery.replay' AND subject = @id", new { id = delivery.Id.ToString() })));
     }
 
     [Theory]
@@ -58,11 +61,12 @@ public sealed class DeliveriesApiTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        await using var host = await ImpactInApi.StartAsync(db, partner);
         var api = new ImpactInApi(host);
+        var token = ImpactInApi.OperatorToken;
 
-        var response = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/impact-in/deliveries/bulk-replay", new { ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()) }),
+        var response = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/deliveries/bulk-replay", token, new { ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()) }),
             r => api.Deliveries.ImpactInBulkReplay(r, host.Client, CancellationToken.None));
 
         Assert.Equal(400, response.Status);
@@ -75,8 +79,9 @@ public sealed class DeliveriesApiTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        await using var host = await ImpactInApi.StartAsync(db, partner);
         var api = new ImpactInApi(host);
+        var token = ImpactInApi.OperatorToken;
         partner.Answer(new ScriptedAnswer(400));
         var failed = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc), Platforms.Goodera);
         await host.WaitForSuccessAsync(failed.InstanceId);
@@ -84,8 +89,8 @@ public sealed class DeliveriesApiTests
         await host.WaitForSuccessAsync(succeeded.InstanceId);
         var missing = Guid.NewGuid();
 
-        var response = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/impact-in/deliveries/bulk-replay", new { ids = new[] { failed.Id, succeeded.Id, missing } }),
+        var response = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/deliveries/bulk-replay", token, new { ids = new[] { failed.Id, succeeded.Id, missing } }),
             r => api.Deliveries.ImpactInBulkReplay(r, host.Client, CancellationToken.None));
 
         Assert.Equal(202, response.Status);
@@ -104,23 +109,24 @@ public sealed class DeliveriesApiTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        await using var host = await ImpactInApi.StartAsync(db, partner);
         var api = new ImpactInApi(host);
+        var token = ImpactInApi.OperatorToken;
         partner.Answer(new ScriptedAnswer(403), new ScriptedAnswer(403));
         var one = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc), Platforms.Benevity);
         await host.WaitForSuccessAsync(one.InstanceId);
         var two = await host.RunNowAsync(await ImpactData.CompanyWithSessionsAsync(db.DataSource, LastMonth.FromUtc), Platforms.Benevity);
         await host.WaitForSuccessAsync(two.InstanceId);
 
-        var before = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/stats"), r => api.Deliveries.ImpactInStats(r, CancellationToken.None));
-        var retry = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", "/v1/impact-in/deliveries/retry-all-failed", contentType: null),
+        var before = await api.CallAsync(ImpactInApi.Request("GET", "/v1/impact-in/stats", token), r => api.Deliveries.ImpactInStats(r, CancellationToken.None));
+        var retry = await api.CallAsync(ImpactInApi.Request("POST", "/v1/impact-in/deliveries/retry-all-failed", token),
             r => api.Deliveries.ImpactInRetryAllFailed(r, host.Client, CancellationToken.None));
         foreach (var d in retry.Json.GetProperty("deliveries").EnumerateArray())
         {
             await host.WaitForSuccessAsync(d.GetProperty("instanceId").GetString()!);
         }
 
-        var after = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/stats"), r => api.Deliveries.ImpactInStats(r, CancellationToken.None));
+        var after = await api.CallAsync(ImpactInApi.Request("GET", "/v1/impact-in/stats", token), r => api.Deliveries.ImpactInStats(r, CancellationToken.None));
 
         Assert.Equal(202, retry.Status);
         Assert.Equal(2, retry.Json.GetProperty("queued").GetInt32());
@@ -140,8 +146,9 @@ public sealed class DeliveriesApiTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        await using var host = await ImpactInApi.StartAsync(db, partner);
         var api = new ImpactInApi(host);
+        var token = ImpactInApi.OperatorToken;
         var store = host.Services.GetRequiredService<DeliveryStore>();
         var schedules = host.Services.GetRequiredService<ScheduleStore>();
         var companies = new List<Guid>();
@@ -152,21 +159,22 @@ public sealed class DeliveriesApiTests
             foreach (var platform in new[] { Platforms.Benevity, Platforms.Goodera })
             {
                 // Deliveries created, their orchestrations deliberately not started: they stay pending.
-                var schedule = await schedules.CreateAsync(new NewSchedule(company, platform, ScheduleSpec.Parse("monthly", "UTC", null, out _), null, null, true));
-                await store.CreateRunNowAsync(schedule);
+                var schedule = await schedules.CreateAsync(new NewSchedule(company, platform, ScheduleSpec.Parse("monthly", "UTC", null, out _), null, null, true),
+                    ImpactInDurable.Setup);
+                await store.CreateRunNowAsync(schedule, ImpactInDurable.Setup);
             }
         }
 
-        var page2 = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/deliveries", query: "platform=goodera&status=pending&limit=2&page=2"),
+        var page2 = await api.CallAsync(ImpactInApi.Request("GET", "/v1/impact-in/deliveries", token, query: "platform=goodera&status=pending&limit=2&page=2"),
             r => api.Deliveries.ImpactInListDeliveries(r, CancellationToken.None));
-        var ofCompany = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/deliveries", query: $"companyId={companies[1]}"),
+        var ofCompany = await api.CallAsync(ImpactInApi.Request("GET", "/v1/impact-in/deliveries", token, query: $"companyId={companies[1]}"),
             r => api.Deliveries.ImpactInListDeliveries(r, CancellationToken.None));
-        var future = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/deliveries", query: "from=2999-01-01"),
+        var future = await api.CallAsync(ImpactInApi.Request("GET", "/v1/impact-in/deliveries", token, query: "from=2999-01-01"),
             r => api.Deliveries.ImpactInListDeliveries(r, CancellationToken.None));
-        var tooMany = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/deliveries", query: "limit=101&status=lost"),
+        var tooMany = await api.CallAsync(ImpactInApi.Request("GET", "/v1/impact-in/deliveries", token, query: "limit=101&status=lost"),
             r => api.Deliveries.ImpactInListDeliveries(r, CancellationToken.None));
         var unknown = Guid.NewGuid();
-        var notFound = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/deliveries/{unknown}"),
+        var notFound = await api.CallAsync(ImpactInApi.Request("GET", $"/v1/impact-in/deliveries/{unknown}", token),
             r => api.Deliveries.ImpactInGetDelivery(r, unknown.ToString(), CancellationToken.None));
 
         Assert.Equal(200, page2.Status);

@@ -13,12 +13,13 @@ public sealed class ScheduleApiTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner, time: new FakeTimeProvider(MidMarch));
+        await using var host = await ImpactInApi.StartAsync(db, partner, time: new FakeTimeProvider(MidMarch));
         var api = new ImpactInApi(host);
         var company = await ImpactData.CompanyAsync(db.DataSource);
+        var token = ImpactInApi.AdminOf(company);
 
-        var created = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "benevity", schedule = "monthly", timeZone = "Europe/Oslo" }),
+        var created = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", token, new { companyId = company, platform = "benevity", schedule = "monthly", timeZone = "Europe/Oslo" }),
             r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
 
         Assert.Equal(201, created.Status);
@@ -29,10 +30,10 @@ public sealed class ScheduleApiTests
         Assert.Equal(DateTimeOffset.Parse("2026-03-31T22:00:00Z"), created.Json.GetProperty("nextRun").GetDateTimeOffset()); // 1 April 00:00 CEST
         Assert.True(created.Json.GetProperty("active").GetBoolean());
 
-        var fetched = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInGetSchedule(r, id.ToString(), CancellationToken.None));
+        var fetched = await api.CallAsync(ImpactInApi.Request("GET", $"/v1/impact-in/schedules/{id}", token), r => api.Schedules.ImpactInGetSchedule(r, id.ToString(), CancellationToken.None));
         Assert.Equal(200, fetched.Status);
         Assert.Equal("Europe/Oslo", fetched.Json.GetProperty("timeZone").GetString());
-        var listed = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/schedules", query: $"companyId={company}"), r => api.Schedules.ImpactInListSchedules(r, CancellationToken.None));
+        var listed = await api.CallAsync(ImpactInApi.Request("GET", "/v1/impact-in/schedules", token, query: $"companyId={company}"), r => api.Schedules.ImpactInListSchedules(r, CancellationToken.None));
         Assert.Equal([id], listed.Json.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("id").GetGuid()));
     }
 
@@ -44,12 +45,14 @@ public sealed class ScheduleApiTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        await using var host = await ImpactInApi.StartAsync(db, partner);
+        var api = new ImpactInApi(host);
         var company = await ImpactData.CompanyAsync(db.DataSource);
+        var token = ImpactInApi.AdminOf(company);
 
-        var response = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "goodera", schedule, timeZone = "UTC" }),
-            r => new ImpactInApi(host).Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
+        var response = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", token, new { companyId = company, platform = "goodera", schedule, timeZone = "UTC" }),
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
 
         Assert.Equal(400, response.Status);
         Assert.Equal("application/problem+json", response.ContentType);
@@ -62,12 +65,14 @@ public sealed class ScheduleApiTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        await using var host = await ImpactInApi.StartAsync(db, partner);
+        var api = new ImpactInApi(host);
         var company = await ImpactData.CompanyAsync(db.DataSource);
+        var token = ImpactInApi.AdminOf(company);
 
-        var response = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "salesforce", schedule = "quarterly", timeZone = "Mars/Olympus" }),
-            r => new ImpactInApi(host).Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
+        var response = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", token, new { companyId = company, platform = "salesforce", schedule = "quarterly", timeZone = "Mars/Olympus" }),
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
 
         Assert.Equal(400, response.Status);
         var errors = response.Json.GetProperty("errors");
@@ -80,19 +85,20 @@ public sealed class ScheduleApiTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        await using var host = await ImpactInApi.StartAsync(db, partner);
         var api = new ImpactInApi(host);
         var company = await ImpactData.CompanyAsync(db.DataSource);
+        var token = ImpactInApi.AdminOf(company);
         var stranger = Guid.NewGuid();
 
-        var unknown = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = stranger, platform = "workday", schedule = "monthly", timeZone = "UTC" }),
+        var unknown = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", ImpactInApi.OperatorToken, new { companyId = stranger, platform = "workday", schedule = "monthly", timeZone = "UTC" }),
             r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
-        var first = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "workday", schedule = "monthly", timeZone = "UTC" }),
+        var first = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", token, new { companyId = company, platform = "workday", schedule = "monthly", timeZone = "UTC" }),
             r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
-        var second = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "workday", schedule = "quarterly", timeZone = "UTC" }),
+        var second = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", token, new { companyId = company, platform = "workday", schedule = "quarterly", timeZone = "UTC" }),
             r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
 
         Assert.Equal(404, unknown.Status);
@@ -103,26 +109,49 @@ public sealed class ScheduleApiTests
     }
 
     [Fact]
+    public async Task AnAdministratorsScheduleIsForItsOwnCompanyWhileAnOperatorMustNameTheCompany()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var partner = await FakePartner.StartAsync();
+        await using var host = await ImpactInApi.StartAsync(db, partner);
+        var api = new ImpactInApi(host);
+        var company = await ImpactData.CompanyAsync(db.DataSource);
+
+        var byAdmin = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", ImpactInApi.AdminOf(company), new { platform = "benevity", schedule = "monthly", timeZone = "UTC" }),
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
+        var byOperator = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", ImpactInApi.OperatorToken, new { platform = "goodera", schedule = "monthly", timeZone = "UTC" }),
+            r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
+
+        Assert.Equal(201, byAdmin.Status);
+        Assert.Equal(company, byAdmin.Json.GetProperty("companyId").GetGuid());
+        Assert.Equal(400, byOperator.Status);
+        Assert.Equal("Give the id of the company to report on.", byOperator.Json.GetProperty("errors").GetProperty("companyId")[0].GetString());
+    }
+
+    [Fact]
     public async Task PatchingTheScheduleMovesTheNextRunAndDeletingItRemovesIt()
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner, time: new FakeTimeProvider(MidMarch));
+        await using var host = await ImpactInApi.StartAsync(db, partner, time: new FakeTimeProvider(MidMarch));
         var api = new ImpactInApi(host);
         var company = await ImpactData.CompanyAsync(db.DataSource);
-        var created = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform = "benevity", schedule = "monthly", timeZone = "UTC" }),
+        var token = ImpactInApi.AdminOf(company);
+        var created = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", token, new { companyId = company, platform = "benevity", schedule = "monthly", timeZone = "UTC" }),
             r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
         var id = created.Json.GetProperty("id").GetGuid();
 
-        var patched = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("PATCH", $"/v1/impact-in/schedules/{id}", new { schedule = "quarterly", timeZone = "America/New_York", programId = "p-42" }),
+        var patched = await api.CallAsync(
+            ImpactInApi.Request("PATCH", $"/v1/impact-in/schedules/{id}", token, new { schedule = "quarterly", timeZone = "America/New_York", programId = "p-42" }),
             r => api.Schedules.ImpactInUpdateSchedule(r, id.ToString(), CancellationToken.None));
-        var badPatch = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("PATCH", $"/v1/impact-in/schedules/{id}", new { period = "month" }),
+        var badPatch = await api.CallAsync(
+            ImpactInApi.Request("PATCH", $"/v1/impact-in/schedules/{id}", token, new { period = "month" }),
             r => api.Schedules.ImpactInUpdateSchedule(r, id.ToString(), CancellationToken.None));
-        var deleted = await HttpInvoker.InvokeAsync(HttpInvoker.Request("DELETE", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInDeleteSchedule(r, id.ToString(), CancellationToken.None));
-        var gone = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/schedules/{id}"), r => api.Schedules.ImpactInGetSchedule(r, id.ToString(), CancellationToken.None));
+        var deleted = await api.CallAsync(ImpactInApi.Request("DELETE", $"/v1/impact-in/schedules/{id}", token), r => api.Schedules.ImpactInDeleteSchedule(r, id.ToString(), CancellationToken.None));
+        var gone = await api.CallAsync(ImpactInApi.Request("GET", $"/v1/impact-in/schedules/{id}", token), r => api.Schedules.ImpactInGetSchedule(r, id.ToString(), CancellationToken.None));
 
         Assert.Equal(200, patched.Status);
         Assert.Equal("quarter", patched.Json.GetProperty("period").GetString());
@@ -140,12 +169,13 @@ public sealed class ScheduleApiTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner);
+        await using var host = await ImpactInApi.StartAsync(db, partner);
         var api = new ImpactInApi(host);
+        var token = ImpactInApi.AdminOf(await ImpactData.CompanyAsync(db.DataSource));
 
-        var schedule = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", "/v1/impact-in/schedules/not-a-uuid"),
+        var schedule = await api.CallAsync(ImpactInApi.Request("GET", "/v1/impact-in/schedules/not-a-uuid", token),
             r => api.Schedules.ImpactInGetSchedule(r, "not-a-uuid", CancellationToken.None));
-        var delivery = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", "/v1/impact-in/deliveries/not-a-uuid/replay", contentType: null),
+        var delivery = await api.CallAsync(ImpactInApi.Request("POST", "/v1/impact-in/deliveries/not-a-uuid/replay", token),
             r => api.Deliveries.ImpactInReplayDelivery(r, "not-a-uuid", host.Client, CancellationToken.None));
 
         Assert.Equal(404, schedule.Status);

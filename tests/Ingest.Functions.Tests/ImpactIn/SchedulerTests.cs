@@ -15,7 +15,7 @@ public sealed class SchedulerTests
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-15T10:00:00Z"));
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner, time: time);
+        await using var host = await ImpactInApi.StartAsync(db, partner, time: time);
         var api = new ImpactInApi(host);
         var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, DateTimeOffset.Parse("2026-03-01T00:00:00Z"));
         var schedule = await CreateAsync(api, company, "benevity", "monthly", "UTC");
@@ -50,12 +50,13 @@ public sealed class SchedulerTests
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-05-20T08:00:00Z"));
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner, time: time);
+        await using var host = await ImpactInApi.StartAsync(db, partner, time: time);
         var api = new ImpactInApi(host);
         var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, DateTimeOffset.Parse("2026-04-01T00:00:00Z"));
-        var schedule = await host.Services.GetRequiredService<ScheduleStore>().GetAsync(await CreateAsync(api, company, "goodera", "monthly", "UTC"));
+        var schedule = await host.Services.GetRequiredService<ScheduleStore>().GetAsync(await CreateAsync(api, company, "goodera", "monthly", "UTC"),
+            ImpactInDurable.Setup);
         // The delivery row is committed but the process dies before starting its orchestration.
-        var delivery = await host.Services.GetRequiredService<DeliveryStore>().CreateRunNowAsync(schedule);
+        var delivery = await host.Services.GetRequiredService<DeliveryStore>().CreateRunNowAsync(schedule, ImpactInDurable.Setup);
 
         var early = await api.NewScheduler().TickAsync(host.Client);
         time.Advance(TimeSpan.FromMinutes(3)); // past RestartPendingAfter (2 minutes)
@@ -75,7 +76,7 @@ public sealed class SchedulerTests
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-15T10:00:00Z"));
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner, time: time);
+        await using var host = await ImpactInApi.StartAsync(db, partner, time: time);
         var api = new ImpactInApi(host);
         var company = await ImpactData.CompanyAsync(db.DataSource);
         var volunteer = await ImpactData.UserAsync(db.DataSource, "volunteer", company);
@@ -87,7 +88,7 @@ public sealed class SchedulerTests
         await ImpactData.SessionAsync(db.DataSource, company, DateTimeOffset.Parse("2026-03-31T22:30:00Z"), 45, participant, volunteer);
         var schedule = await CreateAsync(api, company, "goodera", "monthly", "Europe/Oslo");
 
-        var preview = await HttpInvoker.InvokeAsync(HttpInvoker.Request("GET", $"/v1/impact-in/schedules/{schedule}/preview"),
+        var preview = await api.CallAsync(ImpactInApi.Request("GET", $"/v1/impact-in/schedules/{schedule}/preview", ImpactInApi.AdminOf(company)),
             r => api.Schedules.ImpactInPreviewSchedule(r, schedule.ToString(), CancellationToken.None));
 
         Assert.Equal(200, preview.Status);
@@ -113,15 +114,15 @@ public sealed class SchedulerTests
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-05-20T08:00:00Z"));
         await using var db = await TestDatabase.CreateAsync();
         await using var partner = await FakePartner.StartAsync();
-        await using var host = await ImpactInDurable.StartAsync(db, partner, time: time);
+        await using var host = await ImpactInApi.StartAsync(db, partner, time: time);
         var api = new ImpactInApi(host);
         var company = await ImpactData.CompanyWithSessionsAsync(db.DataSource, DateTimeOffset.Parse("2026-04-01T00:00:00Z"));
         var schedule = await CreateAsync(api, company, "workday", "monthly", "UTC");
 
-        var first = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/impact-in/schedules/{schedule}/run-now", contentType: null),
+        var first = await api.CallAsync(ImpactInApi.Request("POST", $"/v1/impact-in/schedules/{schedule}/run-now", ImpactInApi.AdminOf(company)),
             r => api.Schedules.ImpactInRunScheduleNow(r, schedule.ToString(), host.Client, CancellationToken.None));
         await host.WaitForSuccessAsync(first.Json.GetProperty("instanceId").GetString()!);
-        var second = await HttpInvoker.InvokeAsync(HttpInvoker.Request("POST", $"/v1/impact-in/schedules/{schedule}/run-now", contentType: null),
+        var second = await api.CallAsync(ImpactInApi.Request("POST", $"/v1/impact-in/schedules/{schedule}/run-now", ImpactInApi.AdminOf(company)),
             r => api.Schedules.ImpactInRunScheduleNow(r, schedule.ToString(), host.Client, CancellationToken.None));
 
         Assert.Equal(202, first.Status);
@@ -136,8 +137,8 @@ public sealed class SchedulerTests
 
     internal static async Task<Guid> CreateAsync(ImpactInApi api, Guid company, string platform, string schedule, string timeZone)
     {
-        var created = await HttpInvoker.InvokeAsync(
-            HttpInvoker.JsonRequest("POST", "/v1/impact-in/schedules", new { companyId = company, platform, schedule, timeZone }),
+        var created = await api.CallAsync(
+            ImpactInApi.Request("POST", "/v1/impact-in/schedules", ImpactInApi.AdminOf(company), new { companyId = company, platform, schedule, timeZone }),
             r => api.Schedules.ImpactInCreateSchedule(r, CancellationToken.None));
         Assert.Equal(201, created.Status);
         return created.Json.GetProperty("id").GetGuid();
