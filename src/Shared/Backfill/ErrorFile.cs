@@ -1,3 +1,4 @@
+using Impact.Shared.Csv;
 using System.Text;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -92,17 +93,7 @@ public static class ErrorFile
                 writer.Write(',');
             }
 
-            var v = values[i];
-            if (v.AsSpan().IndexOfAny(",;\"\r\n") >= 0 || (v.Length > 0 && (v[0] == ' ' || v[^1] == ' ')))
-            {
-                writer.Write('"');
-                writer.Write(v.Replace("\"", "\"\"", StringComparison.Ordinal));
-                writer.Write('"');
-            }
-            else
-            {
-                writer.Write(v);
-            }
+            writer.Write(CsvCells.Cell(values[i]));
         }
 
         writer.Write("\r\n");

@@ -1,4 +1,5 @@
 using System.Text;
+using Impact.Shared.Backfill;
 using Impact.Shared.Csv;
 
 namespace Impact.Shared.Tests.Csv;
@@ -30,4 +31,35 @@ public sealed class CsvCellsTests
 
         Assert.Equal(",b,\"c,d\"", line.ToString());
     }
+
+    [Theory]
+    [InlineData("=HYPERLINK(\"https://evil.example\")")]
+    [InlineData("+1+2")]
+    [InlineData("-2+3")]
+    [InlineData("@SUM(A1:A9)")]
+    [InlineData("\tcmd")]
+    [InlineData("\rcmd")]
+    [InlineData("'=already quoted")]
+    public async Task ACellASpreadsheetWouldRunStartsWithAnApostropheAndReadsBackAsTheOriginal(string value)
+    {
+        var errors = new StringWriter();
+        ErrorFile.WriteRow(errors, [value, "plain"], 2, 7, "rejected");
+        var written = errors.ToString();
+
+        // Read back with the platform's own CSV reader, as an operator's tool would.
+        var record = await new CsvRecordReader(new MemoryStream(Encoding.UTF8.GetBytes(written)), ',', 0, 0).ReadAsync();
+
+        Assert.NotNull(record);
+        Assert.StartsWith("'", record.Fields[0], StringComparison.Ordinal);
+        Assert.Equal(value, CsvCells.Original(record.Fields[0]));
+        Assert.Equal("plain", record.Fields[1]);
+        Assert.Equal(value, CsvCells.Original(CsvCells.Cell(value).Trim('"').Replace("\"\"", "\"", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("a-b")]
+    [InlineData("x=1")]
+    public void AValueThatDoesNotStartWithAFormulaCharacterIsLeftAlone(string value) =>
+        Assert.Equal(value, CsvCells.Cell(value));
 }
