@@ -102,6 +102,17 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+// ─── Connection budget ─── Burstable B1ms allows 50 connections, of which Azure reserves 15 for
+// itself (superuser, replication). The SSE host keeps about 5 (one LISTEN plus a small pool). The
+// Functions app may use the rest: instances × pool ≤ 50 − 15 − 5 = 30, so with a pool of 5 at most
+// 6 instances. A larger server (General Purpose D2ds_v5: 859 connections) raises the cap; change
+// postgresMaxConnections together with the SKU.
+param postgresMaxConnections int = 50
+param postgresReservedConnections int = 15
+param streamHostConnections int = 5
+param functionsMaxPoolSize int = 5
+var functionsMaxInstances = (postgresMaxConnections - postgresReservedConnections - streamHostConnections) / functionsMaxPoolSize
+
 module postgres 'modules/postgres.bicep' = {
   name: 'postgres'
   params: {
@@ -186,7 +197,8 @@ module functionApp 'modules/functionapp.bicep' = {
     durableTaskHubName: 'impact'
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     serviceBusTopicName: serviceBus.outputs.topicName
-    maximumInstanceCount: 100
+    postgresMaxPoolSize: functionsMaxPoolSize
+    maximumInstanceCount: functionsMaxInstances
     instanceMemoryMB: 2048
   }
   // The host reads its storage and Key Vault references at start: grant the roles first.

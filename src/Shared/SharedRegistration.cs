@@ -47,7 +47,8 @@ public static class SharedRegistration
         builder.Services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<PostgresOptions>>().Value;
-            return new NpgsqlDataSourceBuilder(options.ConnectionString).Build();
+            var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString) { MaxPoolSize = options.MaxPoolSize };
+            return new NpgsqlDataSourceBuilder(connection.ConnectionString).Build();
         });
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;

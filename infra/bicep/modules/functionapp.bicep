@@ -27,6 +27,8 @@ param serviceBusTopicName string
 param jwtAuthority string
 @description('The API app registration\'s application ID URI or client id: the audience tokens must carry.')
 param jwtAudience string
+@description('Npgsql Max Pool Size per instance; main.bicep derives maximumInstanceCount from it.')
+param postgresMaxPoolSize int
 param maximumInstanceCount int
 param instanceMemoryMB int
 
@@ -44,6 +46,7 @@ var appSettings = {
   AZURE_CLIENT_ID: identityClientId
   DurableTaskHubName: durableTaskHubName
   Postgres__ConnectionString: postgresConnectionStringReference
+  Postgres__MaxPoolSize: string(postgresMaxPoolSize)
   Webhooks__Kintell__Secrets: kintellWebhookReference
   Webhooks__MaxBodyBytes: '262144'
   Webhooks__ToleranceSeconds: '300'
