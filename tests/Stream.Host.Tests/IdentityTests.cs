@@ -8,6 +8,7 @@ using Impact.Shared.Security;
 using Impact.StreamHost.Security;
 using Impact.StreamHost.Tests.Support;
 using Impact.TestSupport;
+using Impact.TestSupport.Security;
 using Microsoft.Extensions.Options;
 
 namespace Impact.StreamHost.Tests;
@@ -233,6 +234,33 @@ public sealed class IdentityTests
         await using var development = await TestStreamHost.StartAsync(db, withDevelopmentKey, environment: "Development");
         using var health = await development.Http.GetAsync("/health");
         Assert.NotEqual(HttpStatusCode.InternalServerError, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task WithAnAuthorityOnlyItsRs256TokensGetInNotLocalHs256Ones()
+    {
+        await using var idp = await LocalIdentityProvider.StartAsync();
+        await using var db = await TestDatabase.CreateAsync();
+        await using var host = await TestStreamHost.StartAsync(db, new Dictionary<string, string?>
+        {
+            ["Jwt:Authority"] = idp.Authority,
+            ["Jwt:Audience"] = "impact-api",
+        });
+        var company = await EventWriter.CompanyAsync(db);
+
+        await using (var client = await host.ConnectAsync(company, token: idp.Token("impact-api", new TokenClaims("oid-1", company, []))))
+        {
+            var id = await EventWriter.AppendAsync(db, company, 1);
+            Assert.Equal(id, (await client.NextEventAsync()).EventId);
+        }
+
+        // A local token, even for the right audience and signed with the configured (ignored) key, is refused.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/updates");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
+            TestStreamHost.TokenFor(company, jwt: TestStreamHost.Jwt with { Audience = "impact-api", Issuer = idp.Issuer }));
+        using var refused = await host.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
