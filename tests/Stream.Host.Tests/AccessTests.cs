@@ -128,7 +128,7 @@ public sealed class AccessTests
         var company = await EventWriter.CompanyAsync(db);
         var token = TestStreamHost.TokenFor(company);
 
-        await using (var client = await SseClient.ConnectAsync(host.Http, company, token, viaQuery: true, rowOf: host.RowOfAsync))
+        await using (var client = await SseClient.ConnectAsync(host.Http, company, token, viaQuery: true, rowOf: host.RowOf))
         {
             var id = await EventWriter.AppendAsync(db, company, 1);
             Assert.Equal(id, (await client.NextEventAsync()).EventId);

@@ -128,7 +128,7 @@ public sealed class HostTests
         Assert.Equal(2, LocalTokens.RunCommand([], configuration, output, error));
 
         // The host takes the company token on its stream, and the operator token on the stats endpoint.
-        await using (var client = await SseClient.ConnectAsync(host.Http, company, minted, rowOf: host.RowOfAsync))
+        await using (var client = await SseClient.ConnectAsync(host.Http, company, minted, rowOf: host.RowOf))
         {
             Assert.Equal(HttpStatusCode.OK, client.Response.StatusCode);
             var id = await EventWriter.AppendAsync(db, company, 1);
@@ -183,7 +183,7 @@ public sealed class HostTests
         Assert.Equal([Roles.CompanyAdmin, Roles.PrivacyOfficer], caller.Roles);
 
         // ... and the SSE host streams to it.
-        await using (var client = await SseClient.ConnectAsync(host.Http, company, minted, rowOf: host.RowOfAsync))
+        await using (var client = await SseClient.ConnectAsync(host.Http, company, minted, rowOf: host.RowOf))
         {
             Assert.Equal(HttpStatusCode.OK, client.Response.StatusCode);
             var id = await EventWriter.AppendAsync(db, company, 1);

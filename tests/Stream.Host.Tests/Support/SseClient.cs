@@ -8,11 +8,12 @@ namespace Impact.StreamHost.Tests.Support;
 /// <summary>One message of a text/event-stream: an event, an id-only frame, or a comment (heartbeat).</summary>
 public sealed record SseMessage(string? Event, string? Id, string? Data, int? Retry, string? Comment)
 {
-    /// <summary>The <c>impact.events</c> row of <see cref="Id"/> (an event's UUID on the wire), looked up by the test client.</summary>
-    public long? Row { get; init; }
+    /// <summary>Maps an event id (a UUID on the wire) to its <c>impact.events</c> row; asked only when a test reads <see cref="EventId"/>, so reading stays fast.</summary>
+    public Func<Guid, long?>? RowOf { get; init; }
 
     /// <summary>The events-table id of this message's event, for comparing with what the test wrote.</summary>
-    public long EventId => Row ?? throw new InvalidOperationException($"id '{Id}' names no stored event");
+    public long EventId => (Guid.TryParse(Id, out var id) ? RowOf?.Invoke(id) : null)
+        ?? throw new InvalidOperationException($"id '{Id}' names no stored event");
 
     public JsonElement Json => JsonDocument.Parse(Data!).RootElement;
 
@@ -24,9 +25,9 @@ public sealed class SseClient : IAsyncDisposable
 {
     private readonly HttpResponseMessage response;
     private readonly StreamReader reader;
-    private readonly Func<Guid, Task<long?>>? rowOf;
+    private readonly Func<Guid, long?>? rowOf;
 
-    private SseClient(HttpResponseMessage response, Stream body, Func<Guid, Task<long?>>? rowOf)
+    private SseClient(HttpResponseMessage response, Stream body, Func<Guid, long?>? rowOf)
     {
         this.response = response;
         this.rowOf = rowOf;
@@ -40,7 +41,7 @@ public sealed class SseClient : IAsyncDisposable
     /// (<see cref="SseMessage.EventId"/>), as the test host does with the test database.
     /// </summary>
     public static async Task<SseClient> ConnectAsync(HttpClient http, Guid companyId, string token, string? lastEventId = null, bool viaQuery = false,
-        Func<Guid, Task<long?>>? rowOf = null)
+        Func<Guid, long?>? rowOf = null)
     {
         var path = "/v1/stream/updates";
         var request = new HttpRequestMessage(HttpMethod.Get, viaQuery
@@ -81,10 +82,7 @@ public sealed class SseClient : IAsyncDisposable
             {
                 if (any)
                 {
-                    return new SseMessage(ev, id, data?.ToString(), retry, comment)
-                    {
-                        Row = rowOf is not null && Guid.TryParse(id, out var eventId) ? await rowOf(eventId) : null,
-                    };
+                    return new SseMessage(ev, id, data?.ToString(), retry, comment) { RowOf = rowOf };
                 }
 
                 continue;

@@ -96,14 +96,16 @@ public sealed class TestStreamHost : IAsyncDisposable
         LocalTokens.Create(Jwt, LocalCaller.Operator(), DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
 
     public Task<SseClient> ConnectAsync(Guid companyId, string? lastEventId = null, bool viaQuery = false, HttpClient? http = null, string? token = null) =>
-        SseClient.ConnectAsync(http ?? Http, companyId, token ?? TokenFor(companyId), lastEventId, viaQuery, RowOfAsync);
+        SseClient.ConnectAsync(http ?? Http, companyId, token ?? TokenFor(companyId), lastEventId, viaQuery, RowOf);
 
-    /// <summary>The events-table row of an event id the stream sent (null when there is none).</summary>
-    public async Task<long?> RowOfAsync(Guid eventId)
+    private readonly ConcurrentDictionary<Guid, long?> rows = new();
+
+    /// <summary>The events-table row of an event id the stream sent (null when there is none); cached, asked after reading.</summary>
+    public long? RowOf(Guid eventId) => rows.GetOrAdd(eventId, id =>
     {
-        await using var conn = await App.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<long?>("SELECT id FROM impact.events WHERE event_id = @eventId", new { eventId });
-    }
+        using var conn = App.Services.GetRequiredService<NpgsqlDataSource>().OpenConnection();
+        return conn.ExecuteScalar<long?>("SELECT id FROM impact.events WHERE event_id = @id", new { id });
+    });
 
     /// <summary>The id the stream sends for the event in row <paramref name="row"/>.</summary>
     public async Task<string> IdOfAsync(long row)
