@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using Impact.Shared.Events;
 using EventLog = Impact.Shared.Events.EventLog;
+using Impact.Shared.Security;
 using Impact.StreamHost.Security;
 using Impact.TestSupport;
 using Npgsql;
@@ -142,7 +143,7 @@ public sealed class SseScenario : IScenario
 
     private static async Task<(List<double> Latencies, int Written)> MeasureSseAsync(TestDatabase db, Guid company, int seconds, ReceiptLog receipts)
     {
-        var committed = new Dictionary<long, long>();
+        var committed = new Dictionary<Guid, long>();
         var total = EventsPerSecond * seconds;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(1000.0 / EventsPerSecond));
         await using var conn = await db.DataSource.OpenConnectionAsync();
@@ -150,7 +151,15 @@ public sealed class SseScenario : IScenario
         {
             await timer.WaitForNextTickAsync();
             await using var tx = await conn.BeginTransactionAsync();
-            var id = await EventLog.AppendAsync(conn, tx, EventTypes.SessionCompleted, company, new { sequence = i });
+            var row = await EventLog.AppendAsync(conn, tx, EventTypes.SessionCompleted, company, new { sequence = i });
+            // The stream's id is the event's UUID, not the row id.
+            Guid id;
+            await using (var lookup = new NpgsqlCommand("SELECT event_id FROM impact.events WHERE id = @row", conn, tx))
+            {
+                lookup.Parameters.AddWithValue("row", row);
+                id = (Guid)(await lookup.ExecuteScalarAsync())!;
+            }
+
             var start = Stopwatch.GetTimestamp();
             await tx.CommitAsync();
             committed[id] = start;
@@ -225,7 +234,7 @@ public sealed class SseScenario : IScenario
 
     private static async Task<Stream> OpenAsync(HttpClient http, Guid company, CancellationToken ct)
     {
-        var token = LocalTokens.Create(Jwt, "company_id", company, DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+        var token = LocalTokens.Create(Jwt, LocalCaller.Company(company), DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
         var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/updates");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
@@ -253,12 +262,12 @@ public sealed class SseScenario : IScenario
             }
 
             using var reader = new StreamReader(body);
-            long id = 0;
+            var id = Guid.Empty;
             while (await reader.ReadLineAsync(ct) is { } line)
             {
                 if (line.StartsWith("id: ", StringComparison.Ordinal))
                 {
-                    id = long.Parse(line.AsSpan(4), CultureInfo.InvariantCulture);
+                    id = Guid.TryParse(line.AsSpan(4), out var parsed) ? parsed : Guid.Empty;
                 }
                 else if (line.StartsWith("data: ", StringComparison.Ordinal))
                 {
@@ -338,7 +347,7 @@ public sealed class SseScenario : IScenario
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/stats");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
-            LocalTokens.Create(Jwt, "company_id", null, DateTimeOffset.UtcNow, TimeSpan.FromHours(1), isOperator: true));
+            LocalTokens.Create(Jwt, LocalCaller.Operator(), DateTimeOffset.UtcNow, TimeSpan.FromHours(1)));
         using var response = await http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
@@ -365,7 +374,7 @@ public sealed class SseScenario : IScenario
 
     private sealed class ReceiptLog
     {
-        private readonly List<(long Id, long Timestamp)> items = [];
+        private readonly List<(Guid Id, long Timestamp)> items = [];
         private readonly Lock gate = new();
 
         public int Count
@@ -379,7 +388,7 @@ public sealed class SseScenario : IScenario
             }
         }
 
-        public void Add(long id, long timestamp)
+        public void Add(Guid id, long timestamp)
         {
             lock (gate)
             {
@@ -387,7 +396,7 @@ public sealed class SseScenario : IScenario
             }
         }
 
-        public List<(long Id, long Timestamp)> Snapshot()
+        public List<(Guid Id, long Timestamp)> Snapshot()
         {
             lock (gate)
             {

@@ -45,9 +45,6 @@ param jwtAuthority string
 @description('JWT audience the Functions API and the SSE host accept: the API app registration (application ID URI).')
 param jwtAudience string
 
-@description('JWT issuer the SSE host accepts; empty means the authority itself (true for Entra ID v2.0).')
-param jwtIssuer string = ''
-
 @description('Optional public IP allowed through the PostgreSQL firewall, to run tools/Migrator from a workstation.')
 param clientIpAddress string = ''
 
@@ -217,7 +214,6 @@ module streamHost 'modules/streamhost.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     postgresConnectionStringReference: keyVault.outputs.postgresConnectionStringReference
     jwtAuthority: jwtAuthority
-    jwtIssuer: empty(jwtIssuer) ? jwtAuthority : jwtIssuer
     jwtAudience: jwtAudience
   }
   dependsOn: [rbac]

@@ -31,7 +31,7 @@ public sealed class AccessTests
             "none" => null,
             "garbage" => "not-a-jwt",
             "wrong-key" => TestStreamHost.TokenFor(company, jwt: TestStreamHost.Jwt with { SigningKey = "another-key-another-key-another-key-42" }),
-            "expired" => LocalTokens.Create(TestStreamHost.Jwt, "company_id", company, DateTimeOffset.UtcNow.AddHours(-2), TimeSpan.FromHours(1)),
+            "expired" => LocalTokens.Create(TestStreamHost.Jwt, LocalCaller.Company(company), DateTimeOffset.UtcNow.AddHours(-2), TimeSpan.FromHours(1)),
             "wrong-audience" => TestStreamHost.TokenFor(company, jwt: TestStreamHost.Jwt with { Audience = "someone-else" }),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
@@ -128,7 +128,7 @@ public sealed class AccessTests
         var company = await EventWriter.CompanyAsync(db);
         var token = TestStreamHost.TokenFor(company);
 
-        await using (var client = await SseClient.ConnectAsync(host.Http, company, token, viaQuery: true))
+        await using (var client = await SseClient.ConnectAsync(host.Http, company, token, viaQuery: true, rowOf: host.RowOf))
         {
             var id = await EventWriter.AppendAsync(db, company, 1);
             Assert.Equal(id, (await client.NextEventAsync()).EventId);

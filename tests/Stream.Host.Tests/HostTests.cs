@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Dapper;
+using Impact.Shared.Security;
 using Impact.StreamHost.Security;
 using Impact.StreamHost.Streaming;
 using Impact.StreamHost.Tests.Support;
@@ -49,7 +50,7 @@ public sealed class HostTests
     [Theory]
     [InlineData("Stream:ClientBufferSize", "0", "ClientBufferSize")]
     [InlineData("Stream:HeartbeatSeconds", "60", "HeartbeatSeconds")]
-    [InlineData("Stream:CompanyClaim", "", "CompanyClaim")]
+    [InlineData("Jwt:CompanyClaim", "", "CompanyClaim")]
     [InlineData("Jwt:SigningKey", "short", "Jwt:SigningKey")]
     [InlineData("Jwt:Authority", "http://not-https.example", "Jwt:Authority")]
     public async Task InvalidSettingsStopTheHostAtStartUp(string key, string value, string message)
@@ -127,7 +128,7 @@ public sealed class HostTests
         Assert.Equal(2, LocalTokens.RunCommand([], configuration, output, error));
 
         // The host takes the company token on its stream, and the operator token on the stats endpoint.
-        await using (var client = await SseClient.ConnectAsync(host.Http, company, minted))
+        await using (var client = await SseClient.ConnectAsync(host.Http, company, minted, rowOf: host.RowOf))
         {
             Assert.Equal(HttpStatusCode.OK, client.Response.StatusCode);
             var id = await EventWriter.AppendAsync(db, company, 1);
@@ -135,11 +136,63 @@ public sealed class HostTests
         }
 
         Assert.Equal(0, operatorExit);
+        var operatorToken = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(operatorOutput.ToString().Trim());
+        Assert.Equal([Roles.Operator], operatorToken.GetPayloadValue<string[]>("roles"));
+        Assert.False(operatorToken.TryGetClaim("company_id", out _));
         using var stats = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/stats");
         stats.Headers.Authorization = new AuthenticationHeaderValue("Bearer", operatorOutput.ToString().Trim());
         using var statsResponse = await host.Http.SendAsync(stats);
         Assert.Equal(HttpStatusCode.OK, statsResponse.StatusCode);
         using var anonymous = await host.Http.GetAsync("/v1/stream/stats");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheTokenCommandMintsAPrincipalNameRolesAndCompanyThatBothHostsAccept()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var host = await TestStreamHost.StartAsync(db);
+        var company = await EventWriter.CompanyAsync(db);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Jwt:SigningKey"] = TestStreamHost.SigningKey,
+            ["Jwt:Issuer"] = TestStreamHost.Issuer,
+            ["Jwt:Audience"] = TestStreamHost.Audience,
+        };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = LocalTokens.RunCommand(
+            ["--company", company.ToString(), "--role", Roles.CompanyAdmin, "--role", Roles.PrivacyOfficer, "--sub", "alice", "--name", "Alice Example", "--hours", "2"],
+            configuration, output, error);
+        var minted = output.ToString().Trim();
+        var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(minted);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("alice", token.Subject);
+        Assert.Equal("Alice Example", token.GetClaim("name").Value);
+        Assert.Equal([Roles.CompanyAdmin, Roles.PrivacyOfficer], token.GetPayloadValue<string[]>("roles"));
+        Assert.Equal(company.ToString(), token.GetClaim("company_id").Value);
+        Assert.InRange(token.ValidTo - token.ValidFrom, TimeSpan.FromHours(2) - TimeSpan.FromSeconds(1), TimeSpan.FromHours(2) + TimeSpan.FromSeconds(1));
+
+        // The Functions app's validator (Impact.Shared.Security.BearerTokens, same Jwt settings) reads the same caller ...
+        var jwt = configuration.GetSection(Impact.Shared.Security.JwtOptions.Section).Get<Impact.Shared.Security.JwtOptions>()!;
+        var caller = await new BearerTokens(Options.Create(jwt)).AuthenticateAsync($"Bearer {minted}");
+        Assert.Equal(("alice", "Alice Example", (Guid?)company), (caller.Principal, caller.Name, caller.CompanyId));
+        Assert.Equal([Roles.CompanyAdmin, Roles.PrivacyOfficer], caller.Roles);
+
+        // ... and the SSE host streams to it.
+        await using (var client = await SseClient.ConnectAsync(host.Http, company, minted, rowOf: host.RowOf))
+        {
+            Assert.Equal(HttpStatusCode.OK, client.Response.StatusCode);
+            var id = await EventWriter.AppendAsync(db, company, 1);
+            Assert.Equal(id, (await client.NextEventAsync()).EventId);
+        }
+
+        // An unknown role, or neither a company nor --operator, is a usage error.
+        Assert.Equal(2, LocalTokens.RunCommand(["--company", company.ToString(), "--role", "stream.operator"], configuration, output, error));
+        Assert.Equal(2, LocalTokens.RunCommand(["--role", Roles.CompanyAdmin], configuration, output, error));
+        Assert.Contains("Impact.Operator", error.ToString(), StringComparison.Ordinal);
     }
 }

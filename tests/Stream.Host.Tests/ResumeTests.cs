@@ -18,7 +18,7 @@ public sealed class ResumeTests
         var other = await EventWriter.CompanyAsync(db);
 
         var first = new List<long>();
-        long lastSeen;
+        string lastSeen;
         await using (var client = await host.ConnectAsync(company))
         {
             for (var i = 0; i < 10; i++)
@@ -28,7 +28,7 @@ public sealed class ResumeTests
             }
 
             var received = await client.EventsAsync(6);
-            lastSeen = received[^1].EventId;
+            lastSeen = received[^1].Id!;
             Assert.Equal(first[..6], received.Select(e => e.EventId).ToList());
         }
 
@@ -62,13 +62,14 @@ public sealed class ResumeTests
 
         await using var host = await TestStreamHost.StartAsync(db);
         await host.CaughtUpAsync(db, newer);
-        await using var client = await host.ConnectAsync(company, lastEventId: old);
+        var oldId = await host.IdOfAsync(old);
+        await using var client = await host.ConnectAsync(company, lastEventId: oldId);
         var reset = await client.NextEventAsync();
         var fresh = await EventWriter.AppendAsync(db, company, 3);
         var next = await client.NextEventAsync();
 
         Assert.Equal("reset", reset.Event);
-        Assert.Equal(old, reset.Json.GetProperty("lastEventId").GetInt64());
+        Assert.Equal(oldId, reset.Json.GetProperty("lastEventId").GetString());
         Assert.Contains("replay window", reset.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(newer, reset.EventId); // a reconnect after the reset resumes from here
         Assert.Equal(fresh, next.EventId);
@@ -81,21 +82,21 @@ public sealed class ResumeTests
         var company = await EventWriter.CompanyAsync(db);
         await using var host = await TestStreamHost.StartAsync(db);
 
-        await using var client = await host.ConnectAsync(company, lastEventId: 424242);
+        await using var client = await host.ConnectAsync(company, lastEventId: Guid.NewGuid().ToString());
         var reset = await client.NextEventAsync();
 
         Assert.Equal("reset", reset.Event);
     }
 
     [Fact]
-    public async Task AResumePointThatIsNotANumberIsABadRequest()
+    public async Task AResumePointThatIsNotAnEventIdIsABadRequest()
     {
         await using var db = await TestDatabase.CreateAsync();
         var company = await EventWriter.CompanyAsync(db);
         await using var host = await TestStreamHost.StartAsync(db);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stream/updates");
         request.Headers.Authorization = new("Bearer", TestStreamHost.TokenFor(company));
-        request.Headers.Add("Last-Event-ID", "yesterday");
+        request.Headers.Add("Last-Event-ID", "1234"); // the old numeric ids are not ids any more
 
         using var response = await host.Http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();

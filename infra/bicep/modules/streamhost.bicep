@@ -11,22 +11,21 @@ param identityId string
 param applicationInsightsConnectionString string
 param postgresConnectionStringReference string
 param jwtAuthority string
-param jwtIssuer string
 param jwtAudience string
 
 // ─── App settings ─── names as read by Stream.Host (appsettings.json / environment).
-// Jwt__Authority is set, so tokens are checked against the authority's keys (no signing key);
-// the issuer is still checked against Jwt__Issuer.
+// The same Jwt__* settings as the Functions app (Impact.Shared.Security.JwtOptions): Jwt__Authority
+// is set, so tokens are RS256 with the authority's keys (no signing key) and the issuer comes from
+// the authority's metadata.
 var appSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   Postgres__ConnectionString: postgresConnectionStringReference
   Jwt__Authority: jwtAuthority
-  Jwt__Issuer: jwtIssuer
   Jwt__Audience: jwtAudience
+  Jwt__CompanyClaim: 'company_id'
   Stream__HeartbeatSeconds: '15'
   Stream__ReplayHours: '24'
   Stream__ClientBufferSize: '100'
-  Stream__CompanyClaim: 'company_id'
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

@@ -1,4 +1,5 @@
 using Impact.Shared.Http;
+using Impact.Shared.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -6,27 +7,30 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Impact.StreamHost.Security;
 
-/// <summary>JWT bearer authentication: an HS256 key locally, an authority's JWKS in Azure.</summary>
+/// <summary>
+/// JWT bearer authentication with the Functions app's settings (<see cref="JwtOptions"/>, section <c>Jwt</c>):
+/// an authority's JWKS in Azure (RS256 only), the local HS256 key in development (HS256 only). One token
+/// from <c>scripts/token.sh</c> works for both hosts.
+/// </summary>
 public static class StreamAuthentication
 {
-    /// <summary>Operators may read <c>/v1/stream/stats</c> (all companies' numbers).</summary>
+    /// <summary>Operators (<see cref="Roles.Operator"/>) may read <c>/v1/stream/stats</c> (all companies' numbers).</summary>
     public const string OperatorPolicy = "stream-operator";
-    public const string OperatorRole = "stream.operator";
     public const string RoleClaim = "roles";
 
     public static WebApplicationBuilder AddStreamAuthentication(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<JwtOptions>()
-            .BindConfiguration(JwtOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        // The same binding and start-up validation as the Functions app, and the same refusal of the
+        // committed development key outside Development.
+        builder.AddBearerTokens();
+        builder.RefuseDevelopmentSecretsOutsideDevelopment();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<JwtOptions>>((bearer, jwtOptions) => Configure(bearer, jwtOptions.Value));
 
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(OperatorPolicy, p => p.RequireAuthenticatedUser().RequireRole(OperatorRole));
+            .AddPolicy(OperatorPolicy, p => p.RequireAuthenticatedUser().RequireRole(Roles.Operator));
         return builder;
     }
 
@@ -36,24 +40,30 @@ public static class StreamAuthentication
         bearer.MapInboundClaims = false;
         bearer.TokenValidationParameters = new TokenValidationParameters
         {
-            ValidIssuer = jwt.Issuer,
             ValidAudience = jwt.Audience,
             ValidateIssuer = true,
             ValidateAudience = true,
             ValidateLifetime = true,
             RequireExpirationTime = true,
-            ClockSkew = TimeSpan.FromSeconds(30),
+            RequireSignedTokens = true,
+            ClockSkew = jwt.ClockSkew,
             NameClaimType = "sub",
             RoleClaimType = RoleClaim,
         };
 
         if (jwt.UsesAuthority)
         {
+            // The issuer comes from the authority's metadata; keys from its JWKS, fetched again on an
+            // unknown key id at most once per KeyRefreshInterval.
             bearer.Authority = jwt.Authority;
             bearer.Audience = jwt.Audience;
+            bearer.RequireHttpsMetadata = !jwt.AuthorityIsLoopback;
+            bearer.RefreshInterval = jwt.KeyRefreshInterval;
+            bearer.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha256];
         }
         else
         {
+            bearer.TokenValidationParameters.ValidIssuer = jwt.Issuer;
             bearer.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(jwt.SigningKeyBytes);
             bearer.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
         }
@@ -82,7 +92,7 @@ public static class StreamAuthentication
                     "Authentication required", ChallengeDetail(context.AuthenticateFailure));
             },
             OnForbidden = context => WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden,
-                "Not allowed", $"This token does not carry the '{OperatorRole}' role that this endpoint needs."),
+                "Not allowed", $"This token does not carry the '{Roles.Operator}' role that this endpoint needs."),
         };
     }
 

@@ -106,7 +106,7 @@ public sealed partial class EventFeed(NpgsqlDataSource dataSource, StreamHub hub
                 break;
             }
 
-            var events = page.Where(r => r.CompanyId is not null).Select(SseFrames.Event).ToList();
+            var events = page.Where(CockpitEvents.IsDelivered).Select(SseFrames.Event).ToList();
             position = page[^1].Position;
             hub.Publish(events, position);
         }

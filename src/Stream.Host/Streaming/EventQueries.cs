@@ -39,50 +39,64 @@ public static class EventQueries
             "SELECT EXISTS (SELECT 1 FROM impact.events WHERE tx_id >= @finalBelow::xid8)",
             new { finalBelow = finalBelow.ToString(System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: ct));
 
-    /// <summary>One company's rows in (<paramref name="after"/>, <paramref name="upTo"/>], in stream order: a resuming client's catch-up.</summary>
-    public static async Task<List<EventRow>> CompanyPageAsync(NpgsqlConnection conn, Guid companyId, EventPosition after, EventPosition upTo, CancellationToken ct) =>
+    /// <summary>
+    /// One company's delivered rows (<see cref="CockpitEvents"/>: no privacy events) in (<paramref name="after"/>,
+    /// <paramref name="upTo"/>], in stream order: a resuming client's catch-up. With <paramref name="since"/>, only
+    /// rows that occurred since then (the replay window, for <c>Last-Event-ID: earliest</c>).
+    /// </summary>
+    public static async Task<List<EventRow>> CompanyPageAsync(NpgsqlConnection conn, Guid companyId, EventPosition after, EventPosition upTo,
+        DateTimeOffset? since, CancellationToken ct) =>
         (await conn.QueryAsync<EventRow>(new CommandDefinition(
             """
             SELECT id AS Id, tx_id::text AS Tx, event_id AS EventId, company_id AS CompanyId, type AS Type,
                    correlation_id AS CorrelationId, data::text AS Data, occurred_at AS OccurredAt
             FROM impact.events
             WHERE company_id = @companyId
+              AND NOT starts_with(type, @hidden)
+              AND (@since::timestamptz IS NULL OR occurred_at >= @since::timestamptz)
               AND (tx_id, id) > (@afterTx::xid8, @afterId)
               AND (tx_id, id) <= (@upToTx::xid8, @upToId)
             ORDER BY tx_id, id
             LIMIT @PageSize
             """,
-            new { companyId, afterTx = after.TxText, afterId = after.Id, upToTx = upTo.TxText, upToId = upTo.Id, PageSize },
+            new { companyId, hidden = CockpitEvents.HiddenTypePrefix, since, afterTx = after.TxText, afterId = after.Id, upToTx = upTo.TxText, upToId = upTo.Id, PageSize },
             cancellationToken: ct))).AsList();
 
     /// <summary>
-    /// Where event <paramref name="id"/> sits in the stream, and whether a client may resume after it:
-    /// it must still be stored and be newer than <paramref name="cutoff"/> — unless nothing came after it.
+    /// Where event <paramref name="eventId"/> of the company sits in the stream, and whether a client may resume
+    /// after it: it must still be stored and be newer than <paramref name="cutoff"/> — unless nothing came after it.
+    /// Null when the company has no such delivered event (purged, never sent to it, or another company's: the
+    /// same answer, so an id says nothing about other companies).
     /// </summary>
-    public static async Task<(EventPosition Position, bool InWindow)?> ResumePointAsync(NpgsqlConnection conn, long id, DateTimeOffset cutoff, CancellationToken ct)
+    public static async Task<(EventPosition Position, bool InWindow)?> ResumePointAsync(NpgsqlConnection conn, Guid companyId, Guid eventId,
+        DateTimeOffset cutoff, CancellationToken ct)
     {
         var row = await conn.QuerySingleOrDefaultAsync<ResumeRow>(new CommandDefinition(
             """
-            SELECT e.tx_id::text AS Tx,
+            SELECT e.tx_id::text AS Tx, e.id AS Id,
                    (e.occurred_at >= @cutoff
                     OR NOT EXISTS (SELECT 1 FROM impact.events n WHERE (n.tx_id, n.id) > (e.tx_id, e.id))) AS InWindow
             FROM impact.events e
-            WHERE e.id = @id
+            WHERE e.event_id = @eventId AND e.company_id = @companyId AND NOT starts_with(e.type, @hidden)
             """,
-            new { id, cutoff }, cancellationToken: ct));
-        return row is { } r ? (new EventPosition(ulong.Parse(r.Tx, System.Globalization.CultureInfo.InvariantCulture), id), r.InWindow) : null;
+            new { eventId, companyId, hidden = CockpitEvents.HiddenTypePrefix, cutoff }, cancellationToken: ct));
+        return row is { } r ? (new EventPosition(ulong.Parse(r.Tx, System.Globalization.CultureInfo.InvariantCulture), r.Id), r.InWindow) : null;
     }
 
-    /// <summary>The id of the newest event at or before <paramref name="position"/> (any company): a resume anchor.</summary>
-    public static Task<long?> AnchorAsync(NpgsqlConnection conn, EventPosition position, CancellationToken ct) =>
-        conn.ExecuteScalarAsync<long?>(new CommandDefinition(
+    /// <summary>
+    /// The id of the company's newest delivered event at or before <paramref name="position"/>, or null when it
+    /// has none stored: a resume anchor. Resuming after it replays nothing up to <paramref name="position"/>.
+    /// </summary>
+    public static Task<Guid?> CompanyAnchorAsync(NpgsqlConnection conn, Guid companyId, EventPosition position, CancellationToken ct) =>
+        conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(
             """
-            SELECT id FROM impact.events
-            WHERE (tx_id, id) <= (@tx::xid8, @id)
+            SELECT event_id FROM impact.events
+            WHERE company_id = @companyId AND NOT starts_with(type, @hidden)
+              AND (tx_id, id) <= (@tx::xid8, @id)
             ORDER BY tx_id DESC, id DESC
             LIMIT 1
             """,
-            new { tx = position.TxText, id = position.Id }, cancellationToken: ct));
+            new { companyId, hidden = CockpitEvents.HiddenTypePrefix, tx = position.TxText, id = position.Id }, cancellationToken: ct));
 
     /// <summary>Whether the company may stream; null when the company is unknown.</summary>
     public static Task<bool?> StreamingEnabledAsync(NpgsqlConnection conn, Guid companyId, CancellationToken ct) =>
@@ -124,6 +138,7 @@ public static class EventQueries
     private sealed record ResumeRow
     {
         public string Tx { get; init; } = "";
+        public long Id { get; init; }
         public bool InWindow { get; init; }
     }
 }

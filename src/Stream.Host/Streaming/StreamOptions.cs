@@ -19,10 +19,6 @@ public sealed record StreamOptions
     [Range(1, 100_000, ErrorMessage = "Stream:ClientBufferSize must be between 1 and 100000.")]
     public int ClientBufferSize { get; init; } = 100;
 
-    /// <summary>The token claim that holds the caller's company id.</summary>
-    [Required(AllowEmptyStrings = false, ErrorMessage = "Stream:CompanyClaim must name the token claim holding the company id (e.g. company_id).")]
-    public string CompanyClaim { get; init; } = "company_id";
-
     /// <summary>The <c>retry:</c> hint: how long a browser waits before reconnecting.</summary>
     [Range(100, 600_000, ErrorMessage = "Stream:RetryMilliseconds must be between 100 and 600000.")]
     public int RetryMilliseconds { get; init; } = 3000;

@@ -16,11 +16,12 @@ public static class EventWriter
     }
 
     /// <summary>Appends one event in its own transaction; returns its table id.</summary>
-    public static async Task<long> AppendAsync(TestDatabase db, Guid companyId, int sequence = 0, string? padding = null)
+    public static async Task<long> AppendAsync(TestDatabase db, Guid companyId, int sequence = 0, string? padding = null,
+        string type = EventTypes.SessionCompleted)
     {
         await using var conn = await db.DataSource.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
-        var id = await EventLog.AppendAsync(conn, tx, EventTypes.SessionCompleted, companyId,
+        var id = await EventLog.AppendAsync(conn, tx, type, companyId,
             new { sequence, padding }, correlationId: $"test-{sequence}");
         await tx.CommitAsync();
         return id;

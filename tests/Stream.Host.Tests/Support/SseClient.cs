@@ -8,7 +8,12 @@ namespace Impact.StreamHost.Tests.Support;
 /// <summary>One message of a text/event-stream: an event, an id-only frame, or a comment (heartbeat).</summary>
 public sealed record SseMessage(string? Event, string? Id, string? Data, int? Retry, string? Comment)
 {
-    public long EventId => long.Parse(Id!, CultureInfo.InvariantCulture);
+    /// <summary>Maps an event id (a UUID on the wire) to its <c>impact.events</c> row; asked only when a test reads <see cref="EventId"/>, so reading stays fast.</summary>
+    public Func<Guid, long?>? RowOf { get; init; }
+
+    /// <summary>The events-table id of this message's event, for comparing with what the test wrote.</summary>
+    public long EventId => (Guid.TryParse(Id, out var id) ? RowOf?.Invoke(id) : null)
+        ?? throw new InvalidOperationException($"id '{Id}' names no stored event");
 
     public JsonElement Json => JsonDocument.Parse(Data!).RootElement;
 
@@ -20,27 +25,34 @@ public sealed class SseClient : IAsyncDisposable
 {
     private readonly HttpResponseMessage response;
     private readonly StreamReader reader;
+    private readonly Func<Guid, long?>? rowOf;
 
-    private SseClient(HttpResponseMessage response, Stream body)
+    private SseClient(HttpResponseMessage response, Stream body, Func<Guid, long?>? rowOf)
     {
         this.response = response;
+        this.rowOf = rowOf;
         reader = new StreamReader(body, Encoding.UTF8);
     }
 
     public HttpResponseMessage Response => response;
 
-    public static async Task<SseClient> ConnectAsync(HttpClient http, Guid companyId, string token, long? lastEventId = null, bool viaQuery = false)
+    /// <summary>
+    /// Opens the stream. <paramref name="rowOf"/> maps an event id of the stream to its events-table row
+    /// (<see cref="SseMessage.EventId"/>), as the test host does with the test database.
+    /// </summary>
+    public static async Task<SseClient> ConnectAsync(HttpClient http, Guid companyId, string token, string? lastEventId = null, bool viaQuery = false,
+        Func<Guid, long?>? rowOf = null)
     {
         var path = "/v1/stream/updates";
         var request = new HttpRequestMessage(HttpMethod.Get, viaQuery
-            ? $"{path}?access_token={Uri.EscapeDataString(token)}" + (lastEventId is { } q ? $"&lastEventId={q}" : "")
+            ? $"{path}?access_token={Uri.EscapeDataString(token)}" + (lastEventId is { } q ? $"&lastEventId={Uri.EscapeDataString(q)}" : "")
             : path);
         if (!viaQuery)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             if (lastEventId is { } id)
             {
-                request.Headers.Add("Last-Event-ID", id.ToString(CultureInfo.InvariantCulture));
+                request.Headers.Add("Last-Event-ID", id);
             }
         }
 
@@ -52,7 +64,7 @@ public sealed class SseClient : IAsyncDisposable
             throw new InvalidOperationException($"stream for {companyId} refused: {(int)response.StatusCode} {body}");
         }
 
-        return new SseClient(response, await response.Content.ReadAsStreamAsync());
+        return new SseClient(response, await response.Content.ReadAsStreamAsync(), rowOf);
     }
 
     /// <summary>The next message of any kind.</summary>
@@ -70,7 +82,7 @@ public sealed class SseClient : IAsyncDisposable
             {
                 if (any)
                 {
-                    return new SseMessage(ev, id, data?.ToString(), retry, comment);
+                    return new SseMessage(ev, id, data?.ToString(), retry, comment) { RowOf = rowOf };
                 }
 
                 continue;

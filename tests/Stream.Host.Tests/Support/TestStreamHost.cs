@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Dapper;
 using Impact.StreamHost.Streaming;
+using Impact.Shared.Security;
 using Impact.StreamHost.Security;
 using Impact.TestSupport;
 using Microsoft.AspNetCore.Builder;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Impact.StreamHost.Tests.Support;
 
@@ -41,9 +43,11 @@ public sealed class TestStreamHost : IAsyncDisposable
     public CapturedLogs Logs { get; }
 
     public static WebApplication Build(string connectionString, IDictionary<string, string?>? overrides = null, CapturedLogs? logs = null,
-        Action<WebApplicationBuilder>? configure = null) =>
+        Action<WebApplicationBuilder>? configure = null, string environment = "Production") =>
         StreamHostApp.Build([], builder =>
         {
+            // As in Azure unless a test says otherwise (the Development environment relaxes start-up checks).
+            builder.Environment.EnvironmentName = environment;
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             var settings = new Dictionary<string, string?>
             {
@@ -56,7 +60,7 @@ public sealed class TestStreamHost : IAsyncDisposable
                 ["Stream:RetryMilliseconds"] = "500",
                 ["Stream:ClientBufferSize"] = "100",
                 ["Stream:ReplayHours"] = "24",
-                ["Stream:CompanyClaim"] = "company_id",
+                ["Jwt:CompanyClaim"] = "company_id",
                 ["Logging:LogLevel:Default"] = "Debug",
             };
             foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
@@ -76,23 +80,39 @@ public sealed class TestStreamHost : IAsyncDisposable
         });
 
     public static async Task<TestStreamHost> StartAsync(TestDatabase db, IDictionary<string, string?>? overrides = null,
-        Action<WebApplicationBuilder>? configure = null)
+        Action<WebApplicationBuilder>? configure = null, string environment = "Production")
     {
         var logs = new CapturedLogs();
-        var app = Build(db.ConnectionString, overrides, logs, configure);
+        var app = Build(db.ConnectionString, overrides, logs, configure, environment);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new TestStreamHost(app, new Uri(address), logs);
     }
 
     public static string TokenFor(Guid companyId, TimeSpan? lifetime = null, JwtOptions? jwt = null) =>
-        LocalTokens.Create(jwt ?? Jwt, "company_id", companyId, DateTimeOffset.UtcNow, lifetime ?? TimeSpan.FromHours(1));
+        LocalTokens.Create(jwt ?? Jwt, LocalCaller.Company(companyId), DateTimeOffset.UtcNow, lifetime ?? TimeSpan.FromHours(1));
 
     public static string OperatorToken() =>
-        LocalTokens.Create(Jwt, "company_id", null, DateTimeOffset.UtcNow, TimeSpan.FromHours(1), isOperator: true);
+        LocalTokens.Create(Jwt, LocalCaller.Operator(), DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
 
-    public Task<SseClient> ConnectAsync(Guid companyId, long? lastEventId = null, bool viaQuery = false, HttpClient? http = null) =>
-        SseClient.ConnectAsync(http ?? Http, companyId, TokenFor(companyId), lastEventId, viaQuery);
+    public Task<SseClient> ConnectAsync(Guid companyId, string? lastEventId = null, bool viaQuery = false, HttpClient? http = null, string? token = null) =>
+        SseClient.ConnectAsync(http ?? Http, companyId, token ?? TokenFor(companyId), lastEventId, viaQuery, RowOf);
+
+    private readonly ConcurrentDictionary<Guid, long?> rows = new();
+
+    /// <summary>The events-table row of an event id the stream sent (null when there is none); cached, asked after reading.</summary>
+    public long? RowOf(Guid eventId) => rows.GetOrAdd(eventId, id =>
+    {
+        using var conn = App.Services.GetRequiredService<NpgsqlDataSource>().OpenConnection();
+        return conn.ExecuteScalar<long?>("SELECT id FROM impact.events WHERE event_id = @id", new { id });
+    });
+
+    /// <summary>The id the stream sends for the event in row <paramref name="row"/>.</summary>
+    public async Task<string> IdOfAsync(long row)
+    {
+        await using var conn = await App.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        return (await conn.ExecuteScalarAsync<Guid>("SELECT event_id FROM impact.events WHERE id = @row", new { row })).ToString("D");
+    }
 
     /// <summary>
     /// Waits until the feed has passed event <paramref name="eventId"/>. Events written before the host
