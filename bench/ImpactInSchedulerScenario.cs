@@ -66,7 +66,7 @@ public sealed class ImpactInSchedulerScenario : IScenario
             {
                 var zone = ScheduleSpec.FindZone(s.TimeZone)!;
                 var period = ReportingPeriod.Previous(new DateTimeOffset(s.NextRun, TimeSpan.Zero), zone, PeriodKind.Month);
-                var key = DeliveryKeys.For(s.Id, period);
+                var key = DeliveryKeys.For(s.CompanyId, s.Platform, period);
                 await conn.ExecuteAsync(
                     """
                     INSERT INTO impact.impact_deliveries (id, schedule_id, company_id, platform, period_kind, period_start, period_end,

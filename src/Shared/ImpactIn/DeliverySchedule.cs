@@ -31,6 +31,9 @@ public sealed record DeliverySchedule(Guid Id, Guid CompanyId, string Platform, 
     public DeliverySubject SubjectFor(DateTimeOffset runAt) =>
         new(Platform, CompanyId, OrganizationId, ProgramId, ReportingPeriod.Previous(runAt, ScheduleSpec.FindZone(TimeZone)!, PeriodKind), runAt);
 
-    /// <summary>The idempotency key (and first orchestration instance id) of this schedule's delivery for a period.</summary>
-    public string DeliveryKey(ReportingPeriod period) => DeliveryKeys.For(Id, period);
+    /// <summary>
+    /// The idempotency key (and first orchestration instance id) of the delivery for a period: of the company and platform,
+    /// not of this schedule, so a re-created schedule has the same key for the same period.
+    /// </summary>
+    public string DeliveryKey(ReportingPeriod period) => DeliveryKeys.For(CompanyId, Platform, period);
 }

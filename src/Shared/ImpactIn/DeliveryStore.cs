@@ -123,8 +123,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
 
     /// <summary>
     /// Creates the delivery of the complete period before now (run-now), audited as <paramref name="caller"/>
-    /// in the same transaction. When that period already has a delivery it is a 409 naming that delivery:
-    /// a period is delivered once (replay it instead).
+    /// in the same transaction. When that period already has a delivery to the platform for the company (from this
+    /// schedule or an earlier, deleted one) it is a 409 naming that delivery: a period is delivered once (replay it instead).
     /// </summary>
     public async Task<Delivery> CreateRunNowAsync(DeliverySchedule schedule, Caller caller, CancellationToken ct = default)
     {
@@ -157,9 +157,14 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
             return row;
         }
 
+        // By the period, not the key: a delivery made before keys were per company and platform has another key.
         var existing = await conn.QuerySingleAsync<Delivery>(new CommandDefinition(
-            $"SELECT {Columns} FROM impact.impact_deliveries WHERE idempotency_key = @key ORDER BY created_at LIMIT 1",
-            new { key }, tx, cancellationToken: ct));
+            $"""
+            SELECT {Columns} FROM impact.impact_deliveries
+            WHERE company_id = @companyId AND platform = @platform AND period_kind = @kind AND period_start = @start::date
+            """,
+            new { companyId = schedule.CompanyId, platform = schedule.Platform, kind = schedule.Period, start = subject.Period.Start.ToDateTime(TimeOnly.MinValue) },
+            tx, cancellationToken: ct));
         throw new ProblemException(HttpStatusCode.Conflict, "Period already delivered",
             $"The {existing.Period} {existing.PeriodStart} to {existing.PeriodEnd} already has delivery {existing.Id} ({existing.Status}). " +
             "A period is delivered once; replay that delivery if it failed.");

@@ -41,15 +41,18 @@ public sealed record ImpactInOptions
     /// <summary>Workday: OAuth2 client credentials and a tenant.</summary>
     public WorkdayOptions Workday { get; init; } = new();
 
-    /// <summary>Errors in the partner settings (an empty list when they are usable).</summary>
-    public IReadOnlyList<string> PartnerErrors()
+    /// <summary>
+    /// Errors in the partner settings (an empty list when they are usable). Partner URLs must be https, except in
+    /// <paramref name="development"/> or for a loopback host (a partner faked on this machine).
+    /// </summary>
+    public IReadOnlyList<string> PartnerErrors(bool development)
     {
         var errors = new List<string>();
-        CheckUrl(errors, "ImpactIn:Benevity:BaseUrl", Benevity.BaseUrl);
-        CheckUrl(errors, "ImpactIn:Benevity:TokenUrl", Benevity.TokenUrl);
-        CheckUrl(errors, "ImpactIn:Goodera:BaseUrl", Goodera.BaseUrl);
-        CheckUrl(errors, "ImpactIn:Workday:BaseUrl", Workday.BaseUrl);
-        CheckUrl(errors, "ImpactIn:Workday:TokenUrl", Workday.TokenUrl);
+        CheckUrl(errors, "ImpactIn:Benevity:BaseUrl", Benevity.BaseUrl, development);
+        CheckUrl(errors, "ImpactIn:Benevity:TokenUrl", Benevity.TokenUrl, development);
+        CheckUrl(errors, "ImpactIn:Goodera:BaseUrl", Goodera.BaseUrl, development);
+        CheckUrl(errors, "ImpactIn:Workday:BaseUrl", Workday.BaseUrl, development);
+        CheckUrl(errors, "ImpactIn:Workday:TokenUrl", Workday.TokenUrl, development);
         if (Goodera.MaxRecordsPerRequest is < 1 or > 100)
         {
             errors.Add("ImpactIn:Goodera:MaxRecordsPerRequest must be between 1 and 100 (Goodera takes at most 100 records per request).");
@@ -68,13 +71,22 @@ public sealed record ImpactInOptions
         return errors;
     }
 
-    private static void CheckUrl(List<string> errors, string key, string? value)
+    private static void CheckUrl(List<string> errors, string key, string? value, bool development)
     {
         // Unset is allowed: a platform without settings fails its deliveries with a clear error instead.
-        if (!string.IsNullOrEmpty(value)
-            && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)))
+        if (string.IsNullOrEmpty(value))
+        {
+            return;
+        }
+
+        if (!(Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)))
         {
             errors.Add($"{key} must be an absolute http(s) URL, got '{value}'.");
+        }
+        else if (uri.Scheme == Uri.UriSchemeHttp && !development && !uri.IsLoopback)
+        {
+            // Tokens, secrets and company figures go to this URL: in clear text anyone on the path reads them.
+            errors.Add($"{key} must be https outside Development, got '{value}'.");
         }
     }
 }

@@ -18,7 +18,7 @@ public static class ImpactInRegistration
             .BindConfiguration(ImpactInOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ImpactInOptions>, PartnerSettingsValidator>();
+        services.AddSingleton<IValidateOptions<ImpactInOptions>>(new PartnerSettingsValidator(builder.Environment.IsDevelopment()));
         services.AddHttpClient(PartnerConnector.HttpClientName, (sp, client) =>
             client.Timeout = sp.GetRequiredService<IOptions<ImpactInOptions>>().Value.HttpTimeout);
         services.AddSingleton<OAuthTokenCache>();
@@ -32,9 +32,12 @@ public static class ImpactInRegistration
     }
 }
 
-/// <summary>Fails start-up when a partner URL or limit is wrong, naming each setting.</summary>
-internal sealed class PartnerSettingsValidator : IValidateOptions<ImpactInOptions>
+/// <summary>
+/// Fails start-up when a partner URL or limit is wrong, naming each setting; outside the Development environment
+/// a plain-http partner URL (other than loopback) is wrong.
+/// </summary>
+internal sealed class PartnerSettingsValidator(bool development) : IValidateOptions<ImpactInOptions>
 {
     public ValidateOptionsResult Validate(string? name, ImpactInOptions options) =>
-        options.PartnerErrors() is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
+        options.PartnerErrors(development) is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
 }

@@ -26,6 +26,46 @@ public sealed class ImpactInOptionsTests
         Assert.Contains(named, error.Message);
     }
 
+    [Theory]
+    [InlineData("ImpactIn:Benevity:BaseUrl")]
+    [InlineData("ImpactIn:Benevity:TokenUrl")]
+    [InlineData("ImpactIn:Goodera:BaseUrl")]
+    [InlineData("ImpactIn:Workday:BaseUrl")]
+    [InlineData("ImpactIn:Workday:TokenUrl")]
+    public async Task InProductionAPlainHttpPartnerUrlRefusesToStartAndNamesTheSetting(string key)
+    {
+        using var host = Build(Environments.Production, new() { [key] = "http://partner.example/api" });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal($"{key} must be https outside Development, got 'http://partner.example/api'.", Assert.Single(error.Failures));
+    }
+
+    [Theory]
+    [InlineData("Production", "http://127.0.0.1:5123/")]
+    [InlineData("Production", "http://localhost:5123/token")]
+    [InlineData("Production", "http://[::1]:5123/")]
+    [InlineData("Production", "https://api.benevity.example/")]
+    [InlineData("Development", "http://partner.example/api")]
+    public async Task HttpsOrALoopbackHostOrTheDevelopmentEnvironmentStarts(string environment, string url)
+    {
+        using var host = Build(environment, new() { ["ImpactIn:Benevity:BaseUrl"] = url, ["ImpactIn:Workday:TokenUrl"] = url });
+
+        await host.StartAsync();
+        var options = host.Services.GetRequiredService<IOptions<ImpactInOptions>>().Value;
+        await host.StopAsync();
+
+        Assert.Equal(url, options.Benevity.BaseUrl);
+    }
+
+    private static IHost Build(string environment, Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = environment });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddImpactIn();
+        return builder.Build();
+    }
+
     [Fact]
     public async Task AHostWithNoImpactInSettingsStartsWithTheDocumentedDefaults()
     {
