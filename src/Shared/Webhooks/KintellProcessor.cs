@@ -110,7 +110,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
     private static async Task UpsertSessionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SessionCompleted s, string correlationId, CancellationToken ct)
     {
         var people = await ResolvePeopleAsync(conn, tx, s.ParticipantEmail, s.VolunteerEmail, ct);
-        var sessionId = await conn.QuerySingleAsync<Guid>(new CommandDefinition(
+        var sessionId = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
             """
             INSERT INTO impact.kintell_sessions
                 (external_id, session_type, participant_id, volunteer_id, company_id, scheduled_at, completed_at,
@@ -123,6 +123,13 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
                 scheduled_at = EXCLUDED.scheduled_at, completed_at = EXCLUDED.completed_at,
                 duration_minutes = EXCLUDED.duration_minutes, topics = EXCLUDED.topics,
                 language_level = EXCLUDED.language_level, updated_at = now()
+            -- A delivery that changes nothing (the same payload re-sent under a new delivery id) updates nothing.
+            WHERE (kintell_sessions.session_type, kintell_sessions.participant_id, kintell_sessions.volunteer_id, kintell_sessions.company_id,
+                   kintell_sessions.scheduled_at, kintell_sessions.completed_at, kintell_sessions.duration_minutes, kintell_sessions.topics,
+                   kintell_sessions.language_level)
+                  IS DISTINCT FROM
+                  (EXCLUDED.session_type, EXCLUDED.participant_id, EXCLUDED.volunteer_id, EXCLUDED.company_id,
+                   EXCLUDED.scheduled_at, EXCLUDED.completed_at, EXCLUDED.duration_minutes, EXCLUDED.topics, EXCLUDED.language_level)
             RETURNING id
             """,
             new
@@ -130,6 +137,10 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
                 s.SessionId, s.SessionType, participant = people.Participant, volunteer = people.Volunteer, company = people.Company,
                 s.ScheduledAt, s.CompletedAt, s.DurationMinutes, topics = s.Topics?.ToArray(), s.LanguageLevel,
             }, tx, cancellationToken: ct));
+        if (sessionId is null)
+        {
+            return; // nothing changed: no event
+        }
 
         await EventLog.AppendAsync(conn, tx, EventTypes.SessionCompleted, people.Company, new
         {
@@ -146,7 +157,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             "SELECT participant_id, volunteer_id, company_id FROM impact.kintell_sessions WHERE external_id = @SessionId",
             new { r.SessionId }, tx, cancellationToken: ct));
         var rater = r.FromRole == "participant" ? session.ParticipantId : session.VolunteerId;
-        var ratingId = await conn.QuerySingleAsync<Guid>(new CommandDefinition(
+        var ratingId = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
             """
             INSERT INTO impact.kintell_ratings
                 (external_id, session_external_id, rater_id, from_role, rating, rating_normalized, feedback_text, rated_at)
@@ -155,10 +166,19 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             SET session_external_id = EXCLUDED.session_external_id, rater_id = EXCLUDED.rater_id,
                 from_role = EXCLUDED.from_role, rating = EXCLUDED.rating, rating_normalized = EXCLUDED.rating_normalized,
                 feedback_text = EXCLUDED.feedback_text, rated_at = EXCLUDED.rated_at, updated_at = now()
+            WHERE (kintell_ratings.session_external_id, kintell_ratings.rater_id, kintell_ratings.from_role, kintell_ratings.rating,
+                   kintell_ratings.rating_normalized, kintell_ratings.feedback_text, kintell_ratings.rated_at)
+                  IS DISTINCT FROM
+                  (EXCLUDED.session_external_id, EXCLUDED.rater_id, EXCLUDED.from_role, EXCLUDED.rating,
+                   EXCLUDED.rating_normalized, EXCLUDED.feedback_text, EXCLUDED.rated_at)
             RETURNING id
             """,
             new { r.RatingId, r.SessionId, rater, r.FromRole, Rating = (short)r.Rating, r.Normalized, r.FeedbackText, r.CreatedAt },
             tx, cancellationToken: ct));
+        if (ratingId is null)
+        {
+            return;
+        }
 
         await EventLog.AppendAsync(conn, tx, EventTypes.RatingCreated, session.CompanyId, new
         {
@@ -170,7 +190,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
     private static async Task UpsertBookingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, BookingConfirmed b, string correlationId, CancellationToken ct)
     {
         var people = await ResolvePeopleAsync(conn, tx, b.ParticipantEmail, b.VolunteerEmail, ct);
-        var bookingId = await conn.QuerySingleAsync<Guid>(new CommandDefinition(
+        var bookingId = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
             """
             INSERT INTO impact.kintell_bookings (external_id, session_type, participant_id, volunteer_id, company_id, scheduled_at)
             VALUES (@BookingId, @SessionType, @participant, @volunteer, @company, @ScheduledAt)
@@ -178,10 +198,18 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             SET session_type = EXCLUDED.session_type, participant_id = EXCLUDED.participant_id,
                 volunteer_id = EXCLUDED.volunteer_id, company_id = EXCLUDED.company_id,
                 scheduled_at = EXCLUDED.scheduled_at, updated_at = now()
+            WHERE (kintell_bookings.session_type, kintell_bookings.participant_id, kintell_bookings.volunteer_id,
+                   kintell_bookings.company_id, kintell_bookings.scheduled_at)
+                  IS DISTINCT FROM
+                  (EXCLUDED.session_type, EXCLUDED.participant_id, EXCLUDED.volunteer_id, EXCLUDED.company_id, EXCLUDED.scheduled_at)
             RETURNING id
             """,
             new { b.BookingId, b.SessionType, participant = people.Participant, volunteer = people.Volunteer, company = people.Company, b.ScheduledAt },
             tx, cancellationToken: ct));
+        if (bookingId is null)
+        {
+            return;
+        }
 
         await EventLog.AppendAsync(conn, tx, EventTypes.SessionScheduled, people.Company, new
         {

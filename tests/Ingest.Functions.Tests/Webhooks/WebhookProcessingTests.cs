@@ -102,4 +102,30 @@ public sealed class WebhookProcessingTests
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.kintell_sessions"));
         Assert.Equal(2, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.users"));
     }
+
+    [Fact]
+    public async Task ASessionRatingOrBookingReSentUnchangedUnderANewDeliveryIdWritesNoSecondEventButAChangeDoes()
+    {
+        await using var app = await TestApp.StartAsync();
+        await using var conn = await app.Database.DataSource.OpenConnectionAsync();
+
+        await PostAndProcess(app, "session-completed", "d-s-a", Kintell.Session("s-same", minutes: 40));
+        await PostAndProcess(app, "session-completed", "d-s-b", Kintell.Session("s-same", minutes: 40));
+        await PostAndProcess(app, "rating-created", "d-r-a", Kintell.Rating("r-same", "s-same", 4));
+        await PostAndProcess(app, "rating-created", "d-r-b", Kintell.Rating("r-same", "s-same", 4));
+        await PostAndProcess(app, "booking-confirmed", "d-b-a", Kintell.Booking("b-same"));
+        await PostAndProcess(app, "booking-confirmed", "d-b-b", Kintell.Booking("b-same"));
+
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.events WHERE type = 'kintell.session.completed'"));
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.events WHERE type = 'kintell.rating.created'"));
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.events WHERE type = 'kintell.session.scheduled'"));
+        Assert.Equal(6, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.webhook_deliveries WHERE status = 'processed'"));
+
+        await PostAndProcess(app, "session-completed", "d-s-c", Kintell.Session("s-same", minutes: 55));
+        await PostAndProcess(app, "rating-created", "d-r-c", Kintell.Rating("r-same", "s-same", 5));
+
+        Assert.Equal(2, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.events WHERE type = 'kintell.session.completed'"));
+        Assert.Equal(2, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.events WHERE type = 'kintell.rating.created'"));
+        Assert.Equal(55, await conn.ExecuteScalarAsync<int>("SELECT duration_minutes FROM impact.kintell_sessions WHERE external_id = 's-same'"));
+    }
 }
