@@ -21,7 +21,4 @@ public sealed record Caller(string Principal, string Name, Guid? CompanyId, IRea
     /// companies, may name one (or none, meaning all).
     /// </summary>
     public Guid? ScopeCompany(Guid? requested = null) => IsOperator ? requested : CompanyId;
-
-    /// <summary>The caller as it is written to audit rows: the principal, and the name when there is one.</summary>
-    public string AuditName => string.IsNullOrWhiteSpace(Name) ? Principal : $"{Principal} ({Name})";
 }

@@ -18,26 +18,29 @@ public static class DevelopmentSecrets
     /// <summary>The committed HS256 development signing key of the local token issuer.</summary>
     public const string SigningKey = "impact-local-development-signing-key-change-me-0123456789";
 
-    /// <summary>Registers the start-up checks of <see cref="WebhookOptions"/> and <see cref="JwtOptions"/>.</summary>
+    /// <summary>Registers the start-up checks of <see cref="WebhookOptions"/> and <see cref="JwtOptions"/> (none in Development).</summary>
     public static IHostApplicationBuilder RefuseDevelopmentSecretsOutsideDevelopment(this IHostApplicationBuilder builder)
     {
-        var development = builder.Environment.IsDevelopment();
-        builder.Services.AddSingleton<IValidateOptions<WebhookOptions>>(new Check<WebhookOptions>(development, o =>
-            o.Kintell.Keys().Any(key => WebhookSecrets.Any(s => WebhookSignature.KeyOf(s).AsSpan().SequenceEqual(key))) ? "Webhooks:Kintell:Secrets" : null));
-        builder.Services.AddSingleton<IValidateOptions<JwtOptions>>(new Check<JwtOptions>(development, o =>
-            !o.UsesAuthority && o.SigningKey == SigningKey ? "Jwt:SigningKey" : null));
+        if (builder.Environment.IsDevelopment())
+        {
+            return builder;
+        }
+
+        builder.Services.AddSingleton<IValidateOptions<WebhookOptions>>(new Check<WebhookOptions>("Webhooks:Kintell:Secrets",
+            o => o.Kintell.Keys().Any(key => WebhookSecrets.Any(s => WebhookSignature.KeyOf(s).AsSpan().SequenceEqual(key))), "."));
+        builder.Services.AddSingleton<IValidateOptions<JwtOptions>>(new Check<JwtOptions>("Jwt:SigningKey",
+            o => !o.UsesAuthority && o.SigningKey == SigningKey, " or set Jwt:Authority to use Entra ID."));
         return builder;
     }
 
-    private sealed class Check<T>(bool development, Func<T, string?> committedSecretIn) : IValidateOptions<T>
+    private sealed class Check<T>(string setting, Func<T, bool> holdsCommittedSecret, string alternative) : IValidateOptions<T>
         where T : class
     {
         public ValidateOptionsResult Validate(string? name, T options) =>
-            !development && committedSecretIn(options) is { } setting
+            holdsCommittedSecret(options)
                 ? ValidateOptionsResult.Fail(
                     $"{setting} holds a development secret committed to the repository; outside the Development environment set a secret of your own "
-                    + $"(environment variable {setting.Replace(":", "__", StringComparison.Ordinal)}, from Key Vault in Azure)"
-                    + (typeof(T) == typeof(JwtOptions) ? " or set Jwt:Authority to use Entra ID." : "."))
+                    + $"(environment variable {setting.Replace(":", "__", StringComparison.Ordinal)}, from Key Vault in Azure){alternative}")
                 : ValidateOptionsResult.Success;
     }
 }

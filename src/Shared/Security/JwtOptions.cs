@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Net;
 using System.Text;
 
 namespace Impact.Shared.Security;
@@ -51,7 +50,7 @@ public sealed record JwtOptions : IValidatableObject
 
     /// <summary>http is accepted only for an authority on this machine (a test identity provider).</summary>
     public bool AuthorityIsLoopback =>
-        Uri.TryCreate(Authority, UriKind.Absolute, out var uri) && (uri.IsLoopback || IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip));
+        Uri.TryCreate(Authority, UriKind.Absolute, out var uri) && uri.IsLoopback;
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

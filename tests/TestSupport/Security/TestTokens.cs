@@ -24,14 +24,6 @@ public static class TestTokens
         SigningKey = "impact-tests-signing-key-0123456789abcdef",
     };
 
-    /// <summary>The <c>Jwt:*</c> settings of <see cref="Local"/>.</summary>
-    public static Dictionary<string, string?> LocalSettings() => new()
-    {
-        ["Jwt:Issuer"] = Local.Issuer,
-        ["Jwt:Audience"] = Local.Audience,
-        ["Jwt:SigningKey"] = Local.SigningKey,
-    };
-
     /// <summary>An HS256 token of the local issuer.</summary>
     public static string LocalToken(TokenClaims claims, TimeSpan? lifetime = null, DateTimeOffset? now = null, string? audience = null, string? issuer = null) =>
         Create(new SigningCredentials(new SymmetricSecurityKey(Local.SigningKeyBytes), SecurityAlgorithms.HmacSha256),
