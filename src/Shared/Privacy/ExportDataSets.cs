@@ -67,6 +67,13 @@ internal static class ExportDataSets
                OR e.data @> jsonb_build_object('raterId', @userIdText)
             ORDER BY e.id
             """),
+        new("texts", """
+            SELECT t.id, t.source, t.content_id, t.content_type, t.text, t.language, t.status, t.received_at,
+                   (SELECT jsonb_object_agg(o.dimension, o.score) FROM impact.outcome_scores o WHERE o.text_id = t.id) AS outcome_scores
+            FROM impact.texts t
+            WHERE t.user_id = @userId
+            ORDER BY t.received_at, t.id
+            """),
         new("privacy_requests", """
             SELECT id, type, status, progress, requested_at, due_at, completed_at
             FROM impact.privacy_requests

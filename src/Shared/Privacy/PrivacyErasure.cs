@@ -106,6 +106,20 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
                        AND session_external_id IN (SELECT external_id FROM impact.kintell_sessions
                                                    WHERE participant_id = @userId OR volunteer_id = @userId))
                 """, p, tx, cancellationToken: ct)));
+            // Texts the person wrote, and the feedback texts of ratings whose text was just erased: scores and
+            // evidence go with them (ON DELETE CASCADE); the rating values stay in the aggregates.
+            await Step("texts_deleted", () => conn.ExecuteAsync(new CommandDefinition(
+                """
+                DELETE FROM impact.texts
+                WHERE user_id = @userId
+                   OR (source = 'kintell_rating'
+                       AND content_id IN (SELECT external_id FROM impact.kintell_ratings
+                                          WHERE feedback_text IS NULL
+                                            AND session_external_id IN (SELECT external_id FROM impact.kintell_sessions
+                                                                        WHERE participant_id = @userId OR volunteer_id = @userId)))
+                """, p, tx, cancellationToken: ct)));
+            await Step("outcome_scores_unlinked", () => conn.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM impact.outcome_scores WHERE user_id = @userId", p, tx, cancellationToken: ct)));
             await Step("sessions_anonymised", () => conn.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE impact.kintell_sessions
@@ -165,6 +179,8 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
                        OR data @> jsonb_build_object('userId', @userIdText)
                        OR data @> jsonb_build_object('raterId', @userIdText))
                  + (SELECT count(*) FROM impact.privacy_requests WHERE user_id = @userId)
+                 + (SELECT count(*) FROM impact.texts WHERE user_id = @userId)
+                 + (SELECT count(*) FROM impact.outcome_scores WHERE user_id = @userId)
             """, new { userId, userIdText = userId.ToString(), email }, tx, cancellationToken: ct));
 
     private static readonly PersonalColumn[] ErrorTextColumns = [.. PrivacyMap.Personal.Where(c => c.Holds == PersonalData.ErrorText)];

@@ -50,7 +50,7 @@ public sealed class PrivacyExportTests
         var manifest = JsonDocument.Parse(files["manifest.json"]).RootElement;
         Assert.Equal(requestId, manifest.GetProperty("requestId").GetGuid());
         var listed = manifest.GetProperty("files").EnumerateArray().ToList();
-        Assert.Equal(14, listed.Count);
+        Assert.Equal(16, listed.Count); // eight data sets (profile … texts, privacy_requests) as CSV and JSON
         foreach (var file in listed)
         {
             var name = file.GetProperty("name").GetString()!;
