@@ -88,7 +88,7 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
         {
             await processor.ProcessAsync(source, deliveryId, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (DeliveryFailedException)
         {
             await AuditReplayAsync(source, deliveryId, caller, WebhookDeliveryStatus.Failed, ct);
             var after = await deliveries.FindAsync(source, deliveryId, ct);
