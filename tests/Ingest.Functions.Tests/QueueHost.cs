@@ -62,7 +62,8 @@ public sealed class QueueHost(QueueClient queue, QueueClient poison)
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var messages = (await queue.ReceiveMessagesAsync(maxMessages: batchSize, visibilityTimeout: TimeSpan.FromSeconds(30))).Value;
+            // A long lease: a handler may wait (e.g. for a test's outage to begin) without its message coming back meanwhile.
+            var messages = (await queue.ReceiveMessagesAsync(maxMessages: batchSize, visibilityTimeout: TimeSpan.FromMinutes(2))).Value;
             if (messages.Length == 0)
             {
                 if ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0 && await done())
