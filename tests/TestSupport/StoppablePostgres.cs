@@ -97,7 +97,6 @@ public sealed class StoppablePostgres : IAsyncDisposable
     /// <summary>Stops the server if it runs and deletes its files.</summary>
     public async ValueTask DisposeAsync()
     {
-        NpgsqlConnection.ClearAllPools();
         if (File.Exists(Path.Combine(DataDir, "postmaster.pid")))
         {
             try
