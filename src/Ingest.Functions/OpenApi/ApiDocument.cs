@@ -26,6 +26,16 @@ public static class ApiDocument
     private const string StandardWebhooksSignature = "standardWebhooksSignature";
     private const string ProblemSchema = "Problem";
 
+    // Tags are the features' folders; a new feature without a line here gets a generic description.
+    private static readonly Dictionary<string, string> FeatureDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Backfill"] = "CSV backfill of Kintell exports as durable jobs (SPEC §B).",
+        ["ImpactIn"] = "Impact-In: scheduled deliveries of impact figures to CSR platforms (SPEC §D).",
+        ["OpenApi"] = "This document.",
+        ["Privacy"] = "GDPR data subject requests: exports and four-eyes erasures (SPEC §C).",
+        ["Webhooks"] = "Partner webhooks (Kintell) and the operators' dead letters (SPEC §A).",
+    };
+
     private static readonly Lazy<string> AppJson = new(() => ToJson(Build(FunctionPolicies.All)));
 
     /// <summary>The document of this app's functions, as served at <c>GET /v1/openapi.json</c> and committed in <c>docs/openapi.json</c>.</summary>
@@ -66,7 +76,7 @@ public static class ApiDocument
         }
 
         document.Tags = functions.Select(f => Feature(f.Method!)).Distinct().Order(StringComparer.Ordinal)
-            .Select(t => new OpenApiTag { Name = t }).ToHashSet();
+            .Select(t => new OpenApiTag { Name = t, Description = FeatureDescriptions.GetValueOrDefault(t, $"The {t} functions.") }).ToHashSet();
         var components = new SortedDictionary<string, IOpenApiSchema>(schemas.Components.ToDictionary(), StringComparer.Ordinal)
         {
             [ProblemSchema] = ProblemDetails(),

@@ -138,6 +138,22 @@ public sealed class ApiContractTests
         Assert.All(FunctionPolicies.All, p => Assert.Null(p.Deprecation));
 
     [Fact]
+    public void AnAnswerThatDiffersFromTheDocumentIsReported()
+    {
+        var answers = new DocumentedAnswers(Generated);
+        static Exchange Answer(int status, string body, string type = "application/json") =>
+            new("GET", "/v1/webhooks/dlq", "ListDeadLetters", status, type, System.Text.Encoding.UTF8.GetBytes(body));
+        const string Stats = "\"stats\":{\"total\":0,\"byEventType\":{}}";
+
+        Assert.Empty(answers.Check(Answer(200, "{\"items\":[]," + Stats + "}")));
+        Assert.Contains(answers.Check(Answer(200, "{\"items\":[]," + Stats + ",\"extra\":1}")), e => e.Contains("'extra' is not documented", StringComparison.Ordinal));
+        Assert.Contains(answers.Check(Answer(200, "{" + Stats + "}")), e => e.Contains("required 'items' missing", StringComparison.Ordinal));
+        Assert.Contains(answers.Check(Answer(200, "{\"items\":\"x\"," + Stats + "}")), e => e.Contains("documented array", StringComparison.Ordinal));
+        Assert.Contains(answers.Check(Answer(409, "{}", "application/problem+json")), e => e.Contains("status not documented", StringComparison.Ordinal));
+        Assert.Contains(answers.Check(Answer(200, "{}", "text/plain")), e => e.Contains("content type", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task TheDocumentPassesTheRedoclyLinterWithNoErrors()
     {
         var redocly = Path.Combine(LocalServices.RepositoryRoot, "node_modules", ".bin", "redocly");
