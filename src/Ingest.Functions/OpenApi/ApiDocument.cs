@@ -211,7 +211,7 @@ public static class ApiDocument
             };
         }
 
-        foreach (var status in Problems(function, method, bodies.Count > 0 || queries.Count > 0, routeIds.Count > 0).Order())
+        foreach (var status in Problems(function, method, bodies.Count > 0, queries.Count > 0, routeIds.Count > 0))
         {
             operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = new OpenApiResponse
             {
@@ -224,13 +224,20 @@ public static class ApiDocument
     }
 
     // The problems a function gives by its shape: its policy (401, 403), ids in its route (404: RouteIds and the
-    // company scoping), a body or a query it parses (400), and whatever it names itself.
-    private static SortedSet<int> Problems(FunctionPolicy function, MethodInfo method, bool parsesInput, bool hasIds)
+    // company scoping), a body (400, 413: RequestBody's cap) or a query (400) it parses, the database being briefly
+    // away (503, ProblemMapping, for anything but the public document), and whatever it names itself.
+    private static SortedSet<int> Problems(FunctionPolicy function, MethodInfo method, bool readsBody, bool readsQuery, bool hasIds)
     {
         var statuses = new SortedSet<int>(method.GetCustomAttribute<ProblemsAttribute>()?.Statuses ?? []);
         if (!function.IsPublic)
         {
             statuses.Add(StatusCodes.Status401Unauthorized);
+            statuses.Add(StatusCodes.Status503ServiceUnavailable);
+        }
+
+        if (readsBody)
+        {
+            statuses.Add(StatusCodes.Status413PayloadTooLarge);
         }
 
         if (function.Roles.Count > 0)
@@ -243,7 +250,7 @@ public static class ApiDocument
             statuses.Add(StatusCodes.Status404NotFound);
         }
 
-        if (parsesInput)
+        if (readsBody || readsQuery)
         {
             statuses.Add(StatusCodes.Status400BadRequest);
         }

@@ -88,7 +88,7 @@ public sealed class ApiContractTests
 
         var operation = document.GetProperty("paths").GetProperty("/v1/widgets/{id}/parts").GetProperty("get");
         Assert.Equal("ListWidgets", operation.GetProperty("operationId").GetString());
-        Assert.Equal(["200", "401", "403", "404"], operation.GetProperty("responses").EnumerateObject().Select(r => r.Name));
+        Assert.Equal(["200", "401", "403", "404", "503"], operation.GetProperty("responses").EnumerateObject().Select(r => r.Name));
         Assert.Equal("id", operation.GetProperty("parameters")[0].GetProperty("name").GetString());
     }
 
@@ -208,6 +208,8 @@ public sealed class ApiContractTests
             RedirectStandardError = true,
         };
         start.Environment["NO_COLOR"] = "1";
+        start.Environment["REDOCLY_TELEMETRY"] = "off";
+        start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

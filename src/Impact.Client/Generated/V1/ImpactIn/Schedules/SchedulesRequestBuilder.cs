@@ -55,6 +55,7 @@ namespace Impact.Client.V1.ImpactIn.Schedules
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 400 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 401 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Impact.Client.Models.ScheduleList?> GetAsync(Action<RequestConfiguration<global::Impact.Client.V1.ImpactIn.Schedules.SchedulesRequestBuilder.SchedulesRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -70,6 +71,7 @@ namespace Impact.Client.V1.ImpactIn.Schedules
                 { "400", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "401", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.ScheduleList>(requestInfo, global::Impact.Client.Models.ScheduleList.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
@@ -85,6 +87,8 @@ namespace Impact.Client.V1.ImpactIn.Schedules
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 404 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 409 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 413 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Impact.Client.Models.DeliverySchedule?> PostAsync(global::Impact.Client.Models.CreateScheduleRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -103,6 +107,8 @@ namespace Impact.Client.V1.ImpactIn.Schedules
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "409", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "413", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.DeliverySchedule>(requestInfo, global::Impact.Client.Models.DeliverySchedule.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }

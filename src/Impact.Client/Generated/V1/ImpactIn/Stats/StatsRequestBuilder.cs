@@ -42,6 +42,7 @@ namespace Impact.Client.V1.ImpactIn.Stats
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 400 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 401 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Impact.Client.Models.DeliveryStatsView?> GetAsync(Action<RequestConfiguration<global::Impact.Client.V1.ImpactIn.Stats.StatsRequestBuilder.StatsRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -57,6 +58,7 @@ namespace Impact.Client.V1.ImpactIn.Stats
                 { "400", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "401", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.DeliveryStatsView>(requestInfo, global::Impact.Client.Models.DeliveryStatsView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }

@@ -45,6 +45,7 @@ namespace Impact.Client.V1.Imports.KintellUsers
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 413 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 415 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Impact.Client.Models.ImportStarted?> PostAsync(Stream body, Action<RequestConfiguration<global::Impact.Client.V1.Imports.KintellUsers.KintellUsersRequestBuilder.KintellUsersRequestBuilderPostQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -63,6 +64,7 @@ namespace Impact.Client.V1.Imports.KintellUsers
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "413", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "415", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.ImportStarted>(requestInfo, global::Impact.Client.Models.ImportStarted.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }

@@ -61,6 +61,7 @@ namespace Impact.Client.V1.Webhooks.Dlq
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 400 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 401 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Impact.Client.Models.DeadLetterList?> GetAsync(Action<RequestConfiguration<global::Impact.Client.V1.Webhooks.Dlq.DlqRequestBuilder.DlqRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -76,6 +77,7 @@ namespace Impact.Client.V1.Webhooks.Dlq
                 { "400", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "401", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.DeadLetterList>(requestInfo, global::Impact.Client.Models.DeadLetterList.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }

@@ -43,6 +43,8 @@ namespace Impact.Client.V1.ImpactIn.Deliveries.BulkReplay
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 400 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 401 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 413 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Impact.Client.Models.BulkReplayResult?> PostAsync(global::Impact.Client.Models.BulkReplayRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -59,6 +61,8 @@ namespace Impact.Client.V1.ImpactIn.Deliveries.BulkReplay
                 { "400", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "401", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "413", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.BulkReplayResult>(requestInfo, global::Impact.Client.Models.BulkReplayResult.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }

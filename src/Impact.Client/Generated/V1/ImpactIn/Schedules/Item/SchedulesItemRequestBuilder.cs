@@ -53,6 +53,7 @@ namespace Impact.Client.V1.ImpactIn.Schedules.Item
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 401 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 404 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task DeleteAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -68,6 +69,7 @@ namespace Impact.Client.V1.ImpactIn.Schedules.Item
                 { "401", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
@@ -80,6 +82,7 @@ namespace Impact.Client.V1.ImpactIn.Schedules.Item
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 401 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 404 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Impact.Client.Models.DeliverySchedule?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -95,6 +98,7 @@ namespace Impact.Client.V1.ImpactIn.Schedules.Item
                 { "401", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.DeliverySchedule>(requestInfo, global::Impact.Client.Models.DeliverySchedule.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
@@ -109,6 +113,8 @@ namespace Impact.Client.V1.ImpactIn.Schedules.Item
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 401 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 404 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 413 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Impact.Client.Models.DeliverySchedule?> PatchAsync(global::Impact.Client.Models.UpdateScheduleRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -126,6 +132,8 @@ namespace Impact.Client.V1.ImpactIn.Schedules.Item
                 { "401", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "413", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.DeliverySchedule>(requestInfo, global::Impact.Client.Models.DeliverySchedule.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }

@@ -43,6 +43,7 @@ namespace Impact.Client.V1.Imports.Item.Pause
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 404 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 409 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Impact.Client.Models.ImportView?> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -59,6 +60,7 @@ namespace Impact.Client.V1.Imports.Item.Pause
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "409", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.ImportView>(requestInfo, global::Impact.Client.Models.ImportView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }

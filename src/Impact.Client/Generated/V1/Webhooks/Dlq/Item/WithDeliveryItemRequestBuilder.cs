@@ -50,6 +50,7 @@ namespace Impact.Client.V1.Webhooks.Dlq.Item
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 404 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 409 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Impact.Client.Models.DeadLetterOutcome?> DeleteAsync(Action<RequestConfiguration<global::Impact.Client.V1.Webhooks.Dlq.Item.WithDeliveryItemRequestBuilder.WithDeliveryItemRequestBuilderDeleteQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -67,6 +68,7 @@ namespace Impact.Client.V1.Webhooks.Dlq.Item
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "409", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.DeadLetterOutcome>(requestInfo, global::Impact.Client.Models.DeadLetterOutcome.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }

@@ -42,6 +42,7 @@ namespace Impact.Client.V1.ImpactIn.Schedules.Item.Preview
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 401 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 404 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::Impact.Client.Models.SchedulePreview?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -57,6 +58,7 @@ namespace Impact.Client.V1.ImpactIn.Schedules.Item.Preview
                 { "401", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.SchedulePreview>(requestInfo, global::Impact.Client.Models.SchedulePreview.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
