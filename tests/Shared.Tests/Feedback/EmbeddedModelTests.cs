@@ -23,7 +23,7 @@ public sealed class EmbeddedModelTests
         var model = EmbeddedModel.LoadEmbedded();
         var heldOut = FeedbackCorpus.HeldOut.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
 
-        Assert.Empty(model.TrainingIds.Where(heldOut.Contains));
+        Assert.DoesNotContain(model.TrainingIds, heldOut.Contains);
         Assert.Equal(FeedbackCorpus.Training.Where(r => !r.IsDecoy).Select(r => r.Id).Order(StringComparer.Ordinal), model.TrainingIds);
         Assert.Equal(EmbeddedModelTrainer.TrainedKeys, model.Labels.Select(l => l.Key));
     }

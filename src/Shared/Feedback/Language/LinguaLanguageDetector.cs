@@ -86,6 +86,13 @@ public sealed class LinguaLanguageDetector : ILanguageDetector
 
         var (top, confidence) = scores[0];
         var runnerUp = scores.Count > 1 ? scores[1].Confidence : 0;
+        // Mirror of the Danish check below: frequent Ukrainian words spelt without Ukrainian-only letters, which
+        // Lingua may score as Russian in a two-word text ("добре добре" in the training split).
+        if (top == "russian" && scores.Count > 1 && scores[1].Language is LanguageGuess.Ukrainian && confidence < 0.9 && Words(text).Any(UkrainianWords.Contains))
+        {
+            return new LanguageGuess(LanguageGuess.Ukrainian, Math.Round(scores[1].Confidence, 4));
+        }
+
         if (top is LanguageGuess.Norwegian)
         {
             var words = Words(text);
@@ -213,6 +220,11 @@ public sealed class LinguaLanguageDetector : ILanguageDetector
         "rigtigt", "arbejde", "arbejdet", "kigger", "kigge", "mødt", "aflyste",
         // Swedish
         "jag", "och", "inte", "mycket", "hur", "tack", "vad", "nästa",
+    };
+
+    private static readonly HashSet<string> UkrainianWords = new(StringComparer.Ordinal)
+    {
+        "добре", "дуже", "що", "це", "але", "мені", "мене", "треба", "зараз", "дякую", "вже", "ще", "його", "цей", "ця", "теж", "може", "було", "нема", "немає",
     };
 
     private static readonly HashSet<string> Subjects = new(StringComparer.Ordinal)
