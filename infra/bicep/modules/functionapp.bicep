@@ -53,6 +53,8 @@ var appSettings = {
   WebhookQueueName: webhookQueueName
   Webhooks__SweepAfterSeconds: '60'
   Webhooks__RetentionHours: '168'
+  Journeys__EventBatchSize: '5000'
+  Journeys__UserBatchSize: '2000'
   ServiceBus__FullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
   ServiceBus__Topic: serviceBusTopicName
   Backfill__ChunkRows: '50000'

@@ -9,6 +9,3 @@ public sealed record JourneyDecision(Guid UserId, IReadOnlyList<FlagChange> Set,
 
 /// <summary>A flag set or cleared by a rule (for a clear, the rule that had set it, if known).</summary>
 public sealed record FlagChange(string Flag, string? Rule, DateTimeOffset? ExpiresAt);
-
-/// <summary>A milestone reached by a rule's <c>emit_event</c>.</summary>
-public sealed record MilestoneReached(string Milestone, string Rule);
