@@ -77,7 +77,8 @@ internal static partial class SpamSignals
         return cased >= 15 && upper >= 0.8 * cased;
     }
 
-    [GeneratedRegex(@"\b(?:https?://|www\.)[^\s<>""]+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|info|biz|xyz|top|io|ru|ua|no|click|shop|site|online|link|ly|me|app|store|win|bet|vip)(?:/[^\s<>""]*)?(?![\p{L}\p{N}.])", RegexOptions.CultureInvariant)]
+    // A bare domain counts only under top-level domains spam uses: "asp.net", "uio.no" and "node.js" are words of feedback.
+    [GeneratedRegex(@"\b(?:https?://|www\.)[^\s<>""]+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|org|info|biz|xyz|top|ru|click|shop|site|online|link|ly|store|win|bet|vip)(?:/[^\s<>""]*)?(?![\p{L}\p{N}.])", RegexOptions.CultureInvariant)]
     private static partial Regex LinkPattern();
 
     [GeneratedRegex(@"([\p{L}!?$€])\1{5,}")]
