@@ -83,6 +83,23 @@ public sealed class ScreeningScenario : IScenario
             list.Sort();
         }
 
+        // Per-text cost without the preemption of a loaded machine: each of 2,000 texts timed 10 times, the fastest kept.
+        var repeated = new List<double>(2_000);
+        for (var i = 0; i < 2_000; i++)
+        {
+            var fastest = double.MaxValue;
+            for (var r = 0; r < 10; r++)
+            {
+                var s = Stopwatch.GetTimestamp();
+                screener.Screen(bodies[i], languages[i]);
+                fastest = Math.Min(fastest, Stats.Ms(Stopwatch.GetTimestamp() - s));
+            }
+
+            repeated.Add(fastest);
+        }
+
+        repeated.Sort();
+
         var calls = (double)Texts * Rounds;
         var rate = ticks.Select(t => calls / Stats.Ms(t) * 1000).ToArray();
         var chars = bodies.Sum(b => (long)b.Length);
@@ -101,6 +118,8 @@ public sealed class ScreeningScenario : IScenario
             sb.AppendLine(inv, $"| {subjects[k].Name} | {rate[k]:N0} | {Stats.Percentile(ms[k], 50) * 1000:F1} | {Stats.Percentile(ms[k], 99) * 1000:F1} | {alloc[k] / calls:N0} | {parallel[k]:N0} | {Stats.Percentile(ms[k], 50) / Stats.Percentile(ms[1], 50):F2}× | {Stats.Percentile(ms[k], 99) / Stats.Percentile(ms[1], 99):F2}× |");
         }
 
+        sb.AppendLine();
+        sb.AppendLine(inv, $"Single calls on 2 shared cores are preempted now and then, which is what the p99 column mostly shows. Timed as the fastest of 10 calls each (2,000 texts), which leaves out preemption, `TextScreener.Screen` takes median {Stats.Percentile(repeated, 50) * 1000:F1} µs, p99 {Stats.Percentile(repeated, 99) * 1000:F1} µs, max {repeated[^1] * 1000:F1} µs per text.");
         sb.AppendLine();
         sb.AppendLine(inv, $"Memory: the screener (three lexicons expanded to their surface forms, libphonenumber metadata) adds {screenerBytes / 1024.0 / 1024.0:F1} MB of managed heap after construction and its first call ({loadWatch.Elapsed.TotalMilliseconds:F0} ms, once per process: it is a singleton). Process peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / 1024.0 / 1024.0:F0} MB.");
         sb.AppendLine();
