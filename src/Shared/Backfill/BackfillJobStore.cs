@@ -21,7 +21,8 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
         id AS Id, company_id AS CompanyId, kind AS Kind, file_name AS FileName, blob_container AS BlobContainer, blob_name AS BlobName,
         file_bytes AS FileBytes, delimiter AS Delimiter, columns AS Columns, status AS Status, total_rows AS TotalRows,
         processed_rows AS ProcessedRows, succeeded_rows AS SucceededRows, failed_rows AS FailedRows,
-        checkpoint_offset AS CheckpointOffset, checkpoint_row AS CheckpointRow, error_blob_name AS ErrorBlobName,
+        checkpoint_offset AS CheckpointOffset, checkpoint_row AS CheckpointRow, checkpoint_line AS CheckpointLine,
+        error_delimiter AS ErrorDelimiter, error_bom AS ErrorBom, error_crlf AS ErrorCrlf, error_blob_name AS ErrorBlobName,
         last_error AS LastError, created_at AS CreatedAt, started_at AS StartedAt, completed_at AS CompletedAt, updated_at AS UpdatedAt
         """;
 
@@ -44,14 +45,17 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
             job = await conn.QuerySingleAsync<BackfillJob>(new CommandDefinition(
                 $"""
                 INSERT INTO impact.backfill_jobs
-                    (id, company_id, kind, file_name, blob_container, blob_name, file_bytes, delimiter, columns, checkpoint_offset, checkpoint_row, error_blob_name)
-                VALUES (@id, @companyId, @kind, @fileName, @container, @blobName, @fileBytes, @delimiter, @columns, @offset, 1, @errorBlobName)
+                    (id, company_id, kind, file_name, blob_container, blob_name, file_bytes, delimiter, columns, checkpoint_offset, checkpoint_row,
+                     checkpoint_line, error_delimiter, error_bom, error_crlf, error_blob_name)
+                VALUES (@id, @companyId, @kind, @fileName, @container, @blobName, @fileBytes, @delimiter, @columns, @offset, 1,
+                        @lines, @delimiter, @bom, @crlf, @errorBlobName)
                 RETURNING {SelectColumns}
                 """,
                 new
                 {
                     id, companyId = caller.ScopeCompany(), kind, fileName, container, blobName, fileBytes,
                     delimiter = header.Delimiter.ToString(), columns = header.Columns.ToArray(), offset = header.DataOffset, errorBlobName,
+                    lines = header.DataLines, bom = header.Bom, crlf = header.Crlf,
                 }, tx, cancellationToken: ct));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
@@ -198,12 +202,13 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
 
         var succeeded = chunk.Sessions.Count + chunk.Users.Count;
         var failed = chunk.Failed;
-        var (endOffset, lastRecord, endOfFile) = (chunk.EndOffset, chunk.LastRecord, chunk.EndOfFile);
+        var (endOffset, lastRecord, endLine, endOfFile) = (chunk.EndOffset, chunk.LastRecord, chunk.EndLine, chunk.EndOfFile);
         var after = await conn.QuerySingleAsync<BackfillJob>(new CommandDefinition(
             $"""
             UPDATE impact.backfill_jobs SET
                 checkpoint_offset = @endOffset,
                 checkpoint_row = @lastRecord,
+                checkpoint_line = @endLine,
                 processed_rows = processed_rows + @processed,
                 succeeded_rows = succeeded_rows + @succeeded,
                 failed_rows = failed_rows + @failed,
@@ -215,7 +220,7 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
             WHERE id = @jobId
             RETURNING {SelectColumns}
             """,
-            new { jobId, endOffset, lastRecord, processed = succeeded + failed, succeeded, failed, endOfFile }, tx, cancellationToken: ct));
+            new { jobId, endOffset, lastRecord, endLine, processed = succeeded + failed, succeeded, failed, endOfFile }, tx, cancellationToken: ct));
 
         await EventLog.AppendAsync(conn, tx, EventTypes.BackfillProgress, null, new
         {

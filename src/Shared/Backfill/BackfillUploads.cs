@@ -51,7 +51,7 @@ public sealed class BackfillUploads(BackfillJobStore jobs, BlobServiceClient blo
         }
 
         var errorBlob = container.GetBlockBlobClient($"errors/{jobId}.csv");
-        await ErrorFile.CreateAsync(errorBlob, header.Columns, ct);
+        await ErrorFile.CreateAsync(errorBlob, header.Columns, ErrorFileFormat.Of(header), ct);
         try
         {
             return await jobs.CreateAsync(jobId, kind, fileName, container.Name, upload.Name, size, header, errorBlob.Name, caller, ct);
