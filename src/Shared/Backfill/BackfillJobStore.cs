@@ -60,14 +60,37 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
-            throw new ProblemException(HttpStatusCode.Forbidden, "Unknown company",
-                "The company named in the token is not known to the platform; ask an operator to set it up.");
+            throw UnknownCompany();
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new ProblemException(HttpStatusCode.Conflict, "The upload is already imported",
+                $"An import was already started from this upload: see /v1/imports/{id}. Ask for a new upload link to import a file again.");
         }
 
         await AuditLog.AppendAsync(conn, tx, caller, "import.create", Subject(id),
-            new { kind, fileName, bytes = fileBytes }, ct);
+            new { kind, fileName, bytes = fileBytes, blob = blobName }, ct);
         await tx.CommitAsync(ct);
         return job;
+    }
+
+    /// <summary>
+    /// Audits an upload link handed to <paramref name="caller"/> (<c>import.upload-link</c>, subject <c>upload:&lt;id&gt;</c>:
+    /// the blob it may write and until when). A 403 when the token's company is not one the platform knows.
+    /// </summary>
+    public async Task RecordUploadLinkAsync(Guid uploadId, string blobName, DateTimeOffset expiresAt, Caller caller, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var company = caller.ScopeCompany();
+        if (company is not null && !await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM impact.companies WHERE id = @company)", new { company }, tx, cancellationToken: ct)))
+        {
+            throw UnknownCompany();
+        }
+
+        await AuditLog.AppendAsync(conn, tx, caller, "import.upload-link", $"upload:{uploadId}", new { blob = blobName, expiresAt }, ct);
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>The job, or <c>null</c> (for background code; the API uses <see cref="GetAsync"/>).</summary>
@@ -255,6 +278,9 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
             """, new { id, status }, tx, cancellationToken: ct));
 
     private static string Subject(Guid id) => $"import:{id}";
+
+    private static ProblemException UnknownCompany() => new(HttpStatusCode.Forbidden, "Unknown company",
+        "The company named in the token is not known to the platform; ask an operator to set it up.");
 
     // The same 404 for another company's job as for an unknown one: nothing tells them apart.
     private static ProblemException NotFound(Guid id) => ProblemException.NotFound($"There is no import job with id '{id}'.");
