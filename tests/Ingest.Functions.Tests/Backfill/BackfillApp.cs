@@ -160,6 +160,12 @@ internal sealed class BackfillApp : IAsyncDisposable
         return await conn.ExecuteScalarAsync<long>(sql, args);
     }
 
+    public async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? args = null)
+    {
+        await using var conn = await Db.DataSource.OpenConnectionAsync();
+        return (await conn.QueryAsync<T>(sql, args)).AsList();
+    }
+
     /// <summary>The error CSV parsed: header, then records.</summary>
     public static async Task<(IReadOnlyList<string> Header, List<string[]> Rows)> ParseCsvAsync(byte[] csv)
     {
