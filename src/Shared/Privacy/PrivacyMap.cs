@@ -142,6 +142,7 @@ public static class PrivacyMap
     public static readonly IReadOnlyList<NotPersonalColumn> NotPersonal =
     [
         new("backfill_jobs", "error_blob_name", "the name of a job's error file (errors/<jobId>.csv); what the file holds is listed in Files"),
+        new("backfill_jobs", "error_delimiter", "',' or ';': the delimiter the job's error file is written with (a CHECK constraint allows nothing else)"),
         new("companies", "email_domain", "a company's e-mail domain (e.g. example.com), not an address of a person"),
         new("audit_log", "details", "administrator actions on deliveries: delivery ids, counts and reasons, never payload contents"),
         new("privacy_audit_log", "details", "step counts and request ids only; written by PrivacyErasure/PrivacyExport, which never put a user id or e-mail there"),
