@@ -125,7 +125,7 @@ public sealed class BackfillScenario : IScenario
                 header = (await CsvHeader.ReadAsync(f))!;
             }
 
-            await ErrorFile.CreateAsync(Azure.Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlockBlobClient(blobs, $"errors/{jobId}.csv"), header.Columns);
+            await ErrorFile.CreateAsync(Azure.Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlockBlobClient(blobs, $"errors/{jobId}.csv"), header.Columns, ErrorFileFormat.Of(header));
             var jobs = durable.Services.GetRequiredService<BackfillJobStore>();
             await jobs.CreateAsync(jobId, BackfillKinds.KintellSessions, "bench.csv", container,
                 $"uploads/{jobId}.csv", new FileInfo(path).Length, header, $"errors/{jobId}.csv", BackfillTestJobs.Operator);

@@ -66,6 +66,8 @@ var appSettings = {
   Backfill__Container: 'backfill'
   Backfill__MaxRecordBytes: '1048576'
   Backfill__MaxUploadBytes: '2147483648'
+  Backfill__MaxDirectUploadBytes: '100000000'
+  Backfill__UploadLinkMinutes: '15'
   Backfill__RetryAttempts: '3'
   Backfill__RetryFirstIntervalSeconds: '5'
   Jwt__Authority: jwtAuthority

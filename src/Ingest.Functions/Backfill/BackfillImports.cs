@@ -99,11 +99,43 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
         return ApiResults.Json(StatusCodes.Status202Accepted, ImportView.From(job));
     }
 
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Function(nameof(CreateImportUpload))]
+    public async Task<IActionResult> CreateImportUpload(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/uploads")] HttpRequest request, CancellationToken ct)
+    {
+        var link = await uploads.CreateLinkAsync(request.Caller(), ct);
+        return ApiResults.Json(StatusCodes.Status200OK, new
+        {
+            link.UploadId, link.BlobName, link.UploadUrl, link.ExpiresAt, link.MaxBytes, link.SignedWith,
+            startUrl = "/v1/imports/from-upload",
+        });
+    }
+
+    [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Function(nameof(ImportFromUpload))]
+    public async Task<IActionResult> ImportFromUpload(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/from-upload")] HttpRequest request,
+        [DurableClient] DurableTaskClient client, CancellationToken ct)
+    {
+        var caller = request.Caller();
+        var body = await RequestBody.ReadJsonAsync<ImportFromUploadRequest>(request, ct);
+        var (kind, blobName, fileName) = body.Validate();
+        var job = await uploads.CreateFromBlobAsync(kind, blobName, fileName, caller, ct);
+        return await StartedAsync(client, job, ct);
+    }
+
     private async Task<IActionResult> StartAsync(HttpRequest request, DurableTaskClient client, string kind, CancellationToken ct)
     {
         var caller = request.Caller();
-        var upload = await CsvUpload.OpenAsync(request, kind, options.Value.MaxUploadBytes, ct);
+        var upload = await CsvUpload.OpenAsync(request, kind, options.Value.MaxDirectUploadBytes, ct);
         var job = await uploads.CreateAsync(kind, upload.FileName, upload.Body, caller, ct);
+        return await StartedAsync(client, job, ct);
+    }
+
+    private async Task<IActionResult> StartedAsync(DurableTaskClient client, BackfillJob job, CancellationToken ct)
+    {
+        var kind = job.Kind;
         await client.StartBackfillAsync(job.Id, options.Value, ct);
         LogStarted(logger, job.Id, kind, job.FileBytes);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Impact.Shared.Http;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
@@ -14,16 +15,27 @@ namespace Impact.Ingest.Backfill;
 /// <param name="FileName">The file part's name, else the <c>fileName</c> query parameter, else <c>&lt;kind&gt;.csv</c>.</param>
 internal sealed record CsvUpload(Stream Body, string FileName)
 {
-    private const string LimitHint = "Uploads are limited by Backfill:MaxUploadBytes; split the file and import the parts.";
+    private const string LimitHint =
+        "Files in the request body are limited by Backfill:MaxDirectUploadBytes; upload larger files with an upload link (POST /v1/imports/uploads, see tools/UploadCsv).";
+
+    // Room for the multipart framing around the file: the worker's server limit must not bite before ours.
+    private const long FramingAllowance = 1 << 20;
 
     private static readonly string[] CsvContentTypes = ["text/csv", "application/csv", "text/plain", "application/octet-stream", "application/vnd.ms-excel"];
 
     /// <summary>The upload in <paramref name="request"/>; 400 a multipart body without a file, 413 too large, 415 not CSV.</summary>
     public static async Task<CsvUpload> OpenAsync(HttpRequest request, string kind, long maxBytes, CancellationToken ct)
     {
-        if (request.ContentLength > maxBytes)
+        if (request.ContentLength > maxBytes + FramingAllowance)
         {
             throw RequestBody.TooLarge(maxBytes, LimitHint);
+        }
+
+        // ASP.NET Core's server (Kestrel in the worker) stops bodies at 30,000,000 bytes unless raised per request;
+        // raise it to our limit, which stays below the Functions host's 100 MiB.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes + FramingAllowance;
         }
 
         var (body, fileName) = await FindFileAsync(request, kind, ct);

@@ -83,14 +83,15 @@ public sealed class BackfillChunkImporter(BackfillJobStore jobs, BlobServiceClie
             var record = job.CheckpointRow;
             if (offset >= job.FileBytes)
             {
-                await writer.WriteAsync(new BackfillChunk(offset, offset, record, true, [], [], 0, []), ct);
+                await writer.WriteAsync(new BackfillChunk(offset, offset, record, job.CheckpointLine, true, [], [], 0, []), ct);
                 writer.TryComplete();
                 return;
             }
 
             await using var stream = await container.GetBlobClient(job.BlobName).OpenReadAsync(
                 new BlobOpenReadOptions(allowModifications: false) { Position = offset, BufferSize = 1 << 20 }, ct);
-            var reader = new CsvRecordReader(stream, job.Delimiter[0], offset, record, maxRecordBytes);
+            // Knowing the header's column count lets the reader confine a broken quote to its own line.
+            var reader = new CsvRecordReader(stream, job.Delimiter[0], offset, record, maxRecordBytes, job.Columns.Length, job.CheckpointLine);
             // Where each column the validation wants sits in this file (-1 = absent).
             var positions = BackfillKinds.Columns(job.Kind)
                 .Select(w => Array.FindIndex(job.Columns, c => string.Equals(c, w, StringComparison.OrdinalIgnoreCase))).ToArray();
@@ -120,6 +121,7 @@ public sealed class BackfillChunkImporter(BackfillJobStore jobs, BlobServiceClie
     {
         var startOffset = reader.Offset;
         var columnCount = job.Columns.Length;
+        var format = ErrorFileFormat.Of(job);
         var sessions = new List<SessionRow>();
         var users = new List<UserRow>();
         using var errorBytes = new MemoryStream();
@@ -173,12 +175,12 @@ public sealed class BackfillChunkImporter(BackfillJobStore jobs, BlobServiceClie
                 if (error is not null)
                 {
                     failed++;
-                    ErrorFile.WriteRow(errors, record.Fields, columnCount, record.RecordNumber, error);
+                    ErrorFile.WriteRow(errors, record.Fields, columnCount, record.RecordNumber, record.LineNumber, error, format);
                 }
             }
         }
 
         endOfFile |= endOffset >= job.FileBytes;
-        return new BackfillChunk(startOffset, endOffset, lastRecord, endOfFile, sessions, users, failed, errorBytes.ToArray());
+        return new BackfillChunk(startOffset, endOffset, lastRecord, reader.LinesRead, endOfFile, sessions, users, failed, errorBytes.ToArray());
     }
 }

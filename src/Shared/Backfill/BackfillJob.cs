@@ -35,6 +35,14 @@ public sealed class BackfillJob
     public long CheckpointOffset { get; init; }
     /// <summary>Number of the last record consumed (header = 1).</summary>
     public long CheckpointRow { get; init; }
+    /// <summary>Physical lines consumed up to the checkpoint (header included): the next record starts on the line after.</summary>
+    public long CheckpointLine { get; init; }
+    /// <summary>The error CSV's delimiter: the input's.</summary>
+    public string ErrorDelimiter { get; init; } = ",";
+    /// <summary>Whether the error CSV starts with a UTF-8 BOM: when the input did.</summary>
+    public bool ErrorBom { get; init; }
+    /// <summary>Whether the error CSV's lines end in CRLF: when the input's did.</summary>
+    public bool ErrorCrlf { get; init; } = true;
     /// <summary>The error CSV's blob name.</summary>
     public string ErrorBlobName { get; init; } = "";
     /// <summary>Why the job failed, if it did.</summary>

@@ -21,7 +21,8 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
         id AS Id, company_id AS CompanyId, kind AS Kind, file_name AS FileName, blob_container AS BlobContainer, blob_name AS BlobName,
         file_bytes AS FileBytes, delimiter AS Delimiter, columns AS Columns, status AS Status, total_rows AS TotalRows,
         processed_rows AS ProcessedRows, succeeded_rows AS SucceededRows, failed_rows AS FailedRows,
-        checkpoint_offset AS CheckpointOffset, checkpoint_row AS CheckpointRow, error_blob_name AS ErrorBlobName,
+        checkpoint_offset AS CheckpointOffset, checkpoint_row AS CheckpointRow, checkpoint_line AS CheckpointLine,
+        error_delimiter AS ErrorDelimiter, error_bom AS ErrorBom, error_crlf AS ErrorCrlf, error_blob_name AS ErrorBlobName,
         last_error AS LastError, created_at AS CreatedAt, started_at AS StartedAt, completed_at AS CompletedAt, updated_at AS UpdatedAt
         """;
 
@@ -44,26 +45,52 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
             job = await conn.QuerySingleAsync<BackfillJob>(new CommandDefinition(
                 $"""
                 INSERT INTO impact.backfill_jobs
-                    (id, company_id, kind, file_name, blob_container, blob_name, file_bytes, delimiter, columns, checkpoint_offset, checkpoint_row, error_blob_name)
-                VALUES (@id, @companyId, @kind, @fileName, @container, @blobName, @fileBytes, @delimiter, @columns, @offset, 1, @errorBlobName)
+                    (id, company_id, kind, file_name, blob_container, blob_name, file_bytes, delimiter, columns, checkpoint_offset, checkpoint_row,
+                     checkpoint_line, error_delimiter, error_bom, error_crlf, error_blob_name)
+                VALUES (@id, @companyId, @kind, @fileName, @container, @blobName, @fileBytes, @delimiter, @columns, @offset, 1,
+                        @lines, @delimiter, @bom, @crlf, @errorBlobName)
                 RETURNING {SelectColumns}
                 """,
                 new
                 {
                     id, companyId = caller.ScopeCompany(), kind, fileName, container, blobName, fileBytes,
                     delimiter = header.Delimiter.ToString(), columns = header.Columns.ToArray(), offset = header.DataOffset, errorBlobName,
+                    lines = header.DataLines, bom = header.Bom, crlf = header.Crlf,
                 }, tx, cancellationToken: ct));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
-            throw new ProblemException(HttpStatusCode.Forbidden, "Unknown company",
-                "The company named in the token is not known to the platform; ask an operator to set it up.");
+            throw UnknownCompany();
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new ProblemException(HttpStatusCode.Conflict, "The upload is already imported",
+                $"An import was already started from this upload: see /v1/imports/{id}. Ask for a new upload link to import a file again.");
         }
 
         await AuditLog.AppendAsync(conn, tx, caller, "import.create", Subject(id),
-            new { kind, fileName, bytes = fileBytes }, ct);
+            new { kind, fileName, bytes = fileBytes, blob = blobName }, ct);
         await tx.CommitAsync(ct);
         return job;
+    }
+
+    /// <summary>
+    /// Audits an upload link handed to <paramref name="caller"/> (<c>import.upload-link</c>, subject <c>upload:&lt;id&gt;</c>:
+    /// the blob it may write and until when). A 403 when the token's company is not one the platform knows.
+    /// </summary>
+    public async Task RecordUploadLinkAsync(Guid uploadId, string blobName, DateTimeOffset expiresAt, Caller caller, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var company = caller.ScopeCompany();
+        if (company is not null && !await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM impact.companies WHERE id = @company)", new { company }, tx, cancellationToken: ct)))
+        {
+            throw UnknownCompany();
+        }
+
+        await AuditLog.AppendAsync(conn, tx, caller, "import.upload-link", $"upload:{uploadId}", new { blob = blobName, expiresAt }, ct);
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>The job, or <c>null</c> (for background code; the API uses <see cref="GetAsync"/>).</summary>
@@ -198,12 +225,13 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
 
         var succeeded = chunk.Sessions.Count + chunk.Users.Count;
         var failed = chunk.Failed;
-        var (endOffset, lastRecord, endOfFile) = (chunk.EndOffset, chunk.LastRecord, chunk.EndOfFile);
+        var (endOffset, lastRecord, endLine, endOfFile) = (chunk.EndOffset, chunk.LastRecord, chunk.EndLine, chunk.EndOfFile);
         var after = await conn.QuerySingleAsync<BackfillJob>(new CommandDefinition(
             $"""
             UPDATE impact.backfill_jobs SET
                 checkpoint_offset = @endOffset,
                 checkpoint_row = @lastRecord,
+                checkpoint_line = @endLine,
                 processed_rows = processed_rows + @processed,
                 succeeded_rows = succeeded_rows + @succeeded,
                 failed_rows = failed_rows + @failed,
@@ -215,7 +243,7 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
             WHERE id = @jobId
             RETURNING {SelectColumns}
             """,
-            new { jobId, endOffset, lastRecord, processed = succeeded + failed, succeeded, failed, endOfFile }, tx, cancellationToken: ct));
+            new { jobId, endOffset, lastRecord, endLine, processed = succeeded + failed, succeeded, failed, endOfFile }, tx, cancellationToken: ct));
 
         await EventLog.AppendAsync(conn, tx, EventTypes.BackfillProgress, null, new
         {
@@ -250,6 +278,9 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
             """, new { id, status }, tx, cancellationToken: ct));
 
     private static string Subject(Guid id) => $"import:{id}";
+
+    private static ProblemException UnknownCompany() => new(HttpStatusCode.Forbidden, "Unknown company",
+        "The company named in the token is not known to the platform; ask an operator to set it up.");
 
     // The same 404 for another company's job as for an unknown one: nothing tells them apart.
     private static ProblemException NotFound(Guid id) => ProblemException.NotFound($"There is no import job with id '{id}'.");

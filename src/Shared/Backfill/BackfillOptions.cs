@@ -29,9 +29,24 @@ public sealed record BackfillOptions
     [Range(1024, 64 << 20, ErrorMessage = "Backfill:MaxRecordBytes must be between 1 KiB and 64 MiB.")]
     public int MaxRecordBytes { get; init; } = 1 << 20;
 
-    /// <summary>Largest accepted upload.</summary>
+    /// <summary>Largest file imported from a blob uploaded with an upload link (<c>POST /v1/imports/uploads</c>).</summary>
     [Range(1L, long.MaxValue, ErrorMessage = "Backfill:MaxUploadBytes must be positive.")]
     public long MaxUploadBytes { get; init; } = 2L << 30;
+
+    /// <summary>
+    /// Largest file sent in the body of <c>POST /v1/imports/kintell-*</c>: a 413 problem beyond. At most 100,000,000
+    /// bytes, below the Functions host's own 100 MiB request limit (which answers a bare 500), so the app's 413 is
+    /// what a caller meets; larger files go through an upload link.
+    /// </summary>
+    [Range(1L, MaxDirectUploadLimit, ErrorMessage = "Backfill:MaxDirectUploadBytes must be between 1 and 100000000 (the Functions host refuses bodies over 100 MiB).")]
+    public long MaxDirectUploadBytes { get; init; } = MaxDirectUploadLimit;
+
+    /// <summary>The highest <see cref="MaxDirectUploadBytes"/> the Functions host lets through.</summary>
+    public const long MaxDirectUploadLimit = 100_000_000;
+
+    /// <summary>How long an upload link (a write-only SAS for one new blob) stays valid.</summary>
+    [Range(1, 24 * 60, ErrorMessage = "Backfill:UploadLinkMinutes must be between 1 and 1440.")]
+    public int UploadLinkMinutes { get; init; } = 15;
 
     /// <summary>Attempts per chunk before the job is marked failed (then it can be resumed).</summary>
     [Range(1, 20, ErrorMessage = "Backfill:RetryAttempts must be between 1 and 20.")]

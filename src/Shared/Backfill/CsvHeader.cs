@@ -4,9 +4,12 @@ namespace Impact.Shared.Backfill;
 /// <param name="Delimiter">',' or ';', whichever the header uses more often outside quotes.</param>
 /// <param name="Columns">The column names as written, in file order.</param>
 /// <param name="DataOffset">The byte offset of the first data record (after a UTF-8 BOM and the header).</param>
-public sealed record CsvHeader(char Delimiter, IReadOnlyList<string> Columns, long DataOffset)
+/// <param name="DataLines">The physical lines the header takes (1 unless a column name holds a quoted line break).</param>
+/// <param name="Bom">Whether the file starts with a UTF-8 byte order mark.</param>
+/// <param name="Crlf">Whether the header line ends in CRLF (the file's line ending, for files written back in its conventions).</param>
+public sealed record CsvHeader(char Delimiter, IReadOnlyList<string> Columns, long DataOffset, long DataLines = 1, bool Bom = false, bool Crlf = false)
 {
-    private static readonly byte[] Bom = [0xEF, 0xBB, 0xBF];
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 
     /// <summary>Reads the header from the start of a file; <c>null</c> when the file is empty.</summary>
     public static async Task<CsvHeader?> ReadAsync(Stream file, CancellationToken ct = default)
@@ -25,7 +28,7 @@ public sealed record CsvHeader(char Delimiter, IReadOnlyList<string> Columns, lo
             return null;
         }
 
-        var skip = length >= 3 && head.AsSpan(0, 3).SequenceEqual(Bom) ? 3 : 0;
+        var skip = length >= 3 && head.AsSpan(0, 3).SequenceEqual(Utf8Bom) ? 3 : 0;
         var delimiter = GuessDelimiter(head.AsSpan(skip, length - skip));
         using var rest = new ConcatenatedStream(head.AsMemory(skip, length - skip), file);
         var reader = new CsvRecordReader(rest, delimiter, skip, 0);
@@ -35,7 +38,9 @@ public sealed record CsvHeader(char Delimiter, IReadOnlyList<string> Columns, lo
             return null;
         }
 
-        return new CsvHeader(delimiter, record.Fields.Select(f => f.Trim()).ToArray(), record.EndOffset);
+        var e = (int)Math.Min(record.EndOffset, length);
+        var crlf = e >= 2 && head[e - 1] == '\n' && head[e - 2] == '\r';
+        return new CsvHeader(delimiter, record.Fields.Select(f => f.Trim()).ToArray(), record.EndOffset, reader.LinesRead, skip == 3, crlf);
     }
 
     private static char GuessDelimiter(ReadOnlySpan<byte> text)

@@ -4,10 +4,14 @@ namespace Impact.Shared.Backfill;
 
 /// <summary>One CSV record as read from the file.</summary>
 /// <param name="Fields">The values, unquoted. For a record with broken quoting, the text as written.</param>
-/// <param name="RecordNumber">The record's position in the file; the header is record 1.</param>
+/// <param name="RecordNumber">
+/// The record's position in the file, the row a spreadsheet shows for it: the header is row 1, a blank line is a row,
+/// a record with quoted line breaks is one row.
+/// </param>
 /// <param name="EndOffset">The byte offset just after the record and its line ending: where the next record starts.</param>
 /// <param name="Error">Why the record is malformed (broken quoting), or <c>null</c>.</param>
-public sealed record CsvRecord(string[] Fields, long RecordNumber, long EndOffset, string? Error)
+/// <param name="LineNumber">The physical line (1-based, counting every line feed) on which the record starts.</param>
+public sealed record CsvRecord(string[] Fields, long RecordNumber, long EndOffset, string? Error, long LineNumber = 0)
 {
     /// <summary>A line with nothing on it; skipped, not counted.</summary>
     public bool IsBlank => Fields.Length == 1 && Fields[0].Length == 0 && Error is null;
@@ -18,12 +22,21 @@ public sealed record CsvRecord(string[] Fields, long RecordNumber, long EndOffse
 /// which byte offset each record ends — that offset is the backfill's checkpoint. RFC 4180:
 /// quoted values may hold the delimiter, doubled quotes and line breaks; lines end in LF or CRLF.
 /// Memory is one buffer of <c>maxRecordBytes</c> + 64 KiB, whatever the file size.
-/// Broken quoting does not derail the rest of the file: a quote inside an unquoted value is
-/// kept as text and the record flagged; a quoted value that never closes properly is cut at
-/// its first line break and flagged, and reading continues on the next line.
+/// <para>
+/// Broken quoting stays on the broken lines. A quote inside an unquoted value is kept as text and the
+/// record flagged. A quoted value that runs past a line break is accepted only when it looks like a genuine
+/// quoted line break: no line inside the quoted value holds as many delimiters as a whole record would
+/// (<c>expectedColumns</c> − 1), the quote closes right before a delimiter or the end of the line, and the
+/// record as a whole has <c>expectedColumns</c> values. Otherwise only the line that opened the quote is a
+/// broken record ("unterminated quote") and reading resumes on the next line — so a stray closing quote
+/// further down is a broken record of its own, and the good rows in between are read as rows.
+/// </para>
 /// </summary>
 public sealed class CsvRecordReader
 {
+    /// <summary>The words every record cut at an unclosed quote carries in its error.</summary>
+    public const string UnterminatedQuote = "unterminated quote";
+
     private const byte Quote = (byte)'"';
     private const byte Lf = (byte)'\n';
     private const byte Cr = (byte)'\r';
@@ -31,12 +44,14 @@ public sealed class CsvRecordReader
     private readonly Stream stream;
     private readonly byte delimiter;
     private readonly int maxRecordBytes;
+    private readonly int expectedColumns;
     private readonly byte[] buffer;
     private int start;
     private int end;
     private long bufferOffset;
     private bool eof;
     private long recordNumber;
+    private long linesRead;
 
     /// <summary>Reads from <paramref name="stream"/>, whose first byte is at file offset <paramref name="startOffset"/>.</summary>
     /// <param name="stream">Positioned at a record boundary.</param>
@@ -44,14 +59,19 @@ public sealed class CsvRecordReader
     /// <param name="startOffset">The file offset of the stream's first byte.</param>
     /// <param name="recordsBefore">How many records precede this offset (header included).</param>
     /// <param name="maxRecordBytes">A record longer than this is treated as broken quoting.</param>
-    public CsvRecordReader(Stream stream, char delimiter, long startOffset, long recordsBefore, int maxRecordBytes = 1 << 20)
+    /// <param name="expectedColumns">The header's column count; 0 (unknown) accepts any quoted line break that RFC 4180 allows.</param>
+    /// <param name="linesBefore">How many physical lines precede this offset (the header's included).</param>
+    public CsvRecordReader(Stream stream, char delimiter, long startOffset, long recordsBefore, int maxRecordBytes = 1 << 20,
+        int expectedColumns = 0, long linesBefore = 0)
     {
         this.stream = stream;
         this.delimiter = (byte)delimiter;
         this.maxRecordBytes = maxRecordBytes;
+        this.expectedColumns = expectedColumns;
         buffer = new byte[maxRecordBytes + (64 << 10)];
         bufferOffset = startOffset;
         recordNumber = recordsBefore;
+        linesRead = linesBefore;
     }
 
     /// <summary>The file offset of the next unread byte.</summary>
@@ -60,13 +80,17 @@ public sealed class CsvRecordReader
     /// <summary>The number of the last record read (header included); where the next one starts counting.</summary>
     public long RecordNumber => recordNumber;
 
+    /// <summary>The physical lines read so far (the header's included): the next record starts on the line after.</summary>
+    public long LinesRead => linesRead;
+
     /// <summary>The next record, or <c>null</c> at the end of the file.</summary>
     public async ValueTask<CsvRecord?> ReadAsync(CancellationToken ct = default)
     {
         var rel = 0;               // scan position relative to start
         var inQuotes = false;
         var fieldStart = true;
-        var firstBreakInQuotes = -1;
+        var firstBreak = -1;       // the first line break inside quotes: where a broken record is cut
+        var quotedDelimiters = 0;  // delimiters inside quotes on the current continuation line
         while (true)
         {
             while (start + rel < end)
@@ -90,19 +114,32 @@ public sealed class CsvRecordReader
 
                         inQuotes = false;
                         rel++;
-                        if (next != delimiter && next != Cr && next != Lf && firstBreakInQuotes >= 0)
+                        if (firstBreak >= 0 && (LooksLikeARecord(quotedDelimiters) || (next != delimiter && next != Cr && next != Lf)))
                         {
-                            // The "closing" quote was really the opening quote of a later line:
-                            // the value that spanned lines was never closed. Cut at its first line break.
-                            return Emit(firstBreakInQuotes + 1, "a quoted value is never closed");
+                            // The value that spanned lines swallowed a record, or its "closing" quote was really the
+                            // opening quote of a later line: the quote that opened it was never closed.
+                            return Cut(firstBreak);
                         }
 
                         continue;
                     }
 
-                    if (b == Lf && firstBreakInQuotes < 0)
+                    if (b == Lf)
                     {
-                        firstBreakInQuotes = rel;
+                        if (firstBreak < 0)
+                        {
+                            firstBreak = rel;
+                        }
+                        else if (LooksLikeARecord(quotedDelimiters))
+                        {
+                            return Cut(firstBreak);
+                        }
+
+                        quotedDelimiters = 0;
+                    }
+                    else if (b == delimiter)
+                    {
+                        quotedDelimiters++;
                     }
 
                     rel++;
@@ -111,7 +148,7 @@ public sealed class CsvRecordReader
 
                 if (b == Lf)
                 {
-                    return Emit(rel + 1, null);
+                    return firstBreak >= 0 ? EmitSpanning(rel + 1, firstBreak) : Emit(rel + 1, null);
                 }
 
                 if (b == Quote && fieldStart)
@@ -125,8 +162,8 @@ public sealed class CsvRecordReader
 
             if (rel > maxRecordBytes)
             {
-                return Emit(firstBreakInQuotes >= 0 ? firstBreakInQuotes + 1 : rel,
-                    inQuotes ? "a quoted value is never closed" : $"the record is longer than {maxRecordBytes} bytes");
+                return firstBreak >= 0 ? Cut(firstBreak) : Emit(rel,
+                    inQuotes ? $"{UnterminatedQuote}: a quoted value is never closed" : $"the record is longer than {maxRecordBytes} bytes");
             }
 
             if (!await FillAsync(ct))
@@ -142,11 +179,35 @@ public sealed class CsvRecordReader
                 }
 
                 return inQuotes
-                    ? Emit(firstBreakInQuotes >= 0 ? firstBreakInQuotes + 1 : rel, "a quoted value is never closed")
-                    : Emit(rel, null);
+                    ? firstBreak >= 0 ? Cut(firstBreak) : Emit(rel, $"{UnterminatedQuote}: a quoted value is never closed")
+                    : firstBreak >= 0 ? EmitSpanning(rel, firstBreak) : Emit(rel, null);
             }
         }
     }
+
+    // A line inside a quoted value with as many delimiters as a whole record is a record, not text.
+    private bool LooksLikeARecord(int quotedDelimiterCount) => expectedColumns > 1 && quotedDelimiterCount >= expectedColumns - 1;
+
+    // The record spans lines inside quotes: keep it whole only if it has the header's number of values and no error.
+    private CsvRecord EmitSpanning(int length, int firstBreak)
+    {
+        if (expectedColumns > 0)
+        {
+            var (fields, error) = SplitFields(Trim(buffer.AsSpan(start, length)), delimiter);
+            if (error is not null || fields.Length != expectedColumns)
+            {
+                return Cut(firstBreak);
+            }
+
+            return Take(length, fields, null);
+        }
+
+        return Emit(length, null);
+    }
+
+    // Only the line that opened the quote is the broken record; the next line is read on its own.
+    private CsvRecord Cut(int firstBreak) =>
+        Emit(firstBreak + 1, $"{UnterminatedQuote}: a quoted value opened on this line is never closed on it (the next lines are read as rows of their own)");
 
     private async ValueTask<bool> FillAsync(CancellationToken ct)
     {
@@ -176,9 +237,22 @@ public sealed class CsvRecordReader
 
     private CsvRecord Emit(int length, string? recordError)
     {
-        var span = buffer.AsSpan(start, length);
+        var (fields, fieldError) = SplitFields(Trim(buffer.AsSpan(start, length)), delimiter);
+        return Take(length, fields, recordError ?? fieldError);
+    }
+
+    private CsvRecord Take(int length, string[] fields, string? error)
+    {
+        var line = linesRead + 1;
+        linesRead += buffer.AsSpan(start, length).Count(Lf);
         start += length;
         recordNumber++;
+        return new CsvRecord(fields, recordNumber, Offset, error, line);
+    }
+
+    // The record without its line ending.
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> span)
+    {
         if (span.Length > 0 && span[^1] == Lf)
         {
             span = span[..^1];
@@ -189,8 +263,7 @@ public sealed class CsvRecordReader
             span = span[..^1];
         }
 
-        var (fields, fieldError) = SplitFields(span, delimiter);
-        return new CsvRecord(fields, recordNumber, Offset, recordError ?? fieldError);
+        return span;
     }
 
     /// <summary>Splits one record (without its line ending) into unquoted values.</summary>
@@ -234,7 +307,7 @@ public sealed class CsvRecordReader
 
                 if (!closed)
                 {
-                    error ??= $"column {column}: a quoted value is never closed";
+                    error ??= $"column {column}: {UnterminatedQuote} (a quoted value is never closed)";
                     fields.Add(text);
                     break;
                 }

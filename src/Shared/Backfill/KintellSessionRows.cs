@@ -12,7 +12,7 @@ namespace Impact.Shared.Backfill;
 /// <param name="ParticipantEmail">Lower-cased.</param>
 /// <param name="VolunteerEmail">Lower-cased.</param>
 /// <param name="CompletedAt">The <c>date</c> column: when the session was completed.</param>
-/// <param name="DurationMinutes">Minutes, when given.</param>
+/// <param name="DurationMinutes">Minutes, 1–480 (always given; nullable for the loader's column).</param>
 /// <param name="Rating">1–5, when given.</param>
 /// <param name="FeedbackText">The participant's feedback, when given.</param>
 /// <param name="LanguageLevel">CEFR level A1–C2, upper-cased, when given.</param>
@@ -32,7 +32,13 @@ public static class KintellSessionRows
 
     /// <summary>Columns a file must have; the others may be missing.</summary>
     public static readonly IReadOnlyList<string> RequiredColumns =
-        ["session_id", "session_type", "participant_email", "volunteer_email", "date"];
+        ["session_id", "session_type", "participant_email", "volunteer_email", "date", "duration_min"];
+
+    /// <summary>The shortest session, in minutes.</summary>
+    public const int MinDurationMinutes = 1;
+
+    /// <summary>The longest session, in minutes (eight hours).</summary>
+    public const int MaxDurationMinutes = 480;
 
     // A chunk's statements take seconds on a busy server; the 30 s default would fail a healthy chunk.
     internal const int LoadTimeoutSeconds = 600;
@@ -88,16 +94,17 @@ public static class KintellSessionRows
         }
 
         int? duration = null;
-        if (Get(5) is { Length: > 0 } durationText)
+        if (Get(5) is not { Length: > 0 } durationText)
         {
-            if (int.TryParse(durationText, NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d <= 24 * 60)
-            {
-                duration = d;
-            }
-            else
-            {
-                errors.Add($"duration_min '{durationText}' is not a whole number of minutes between 0 and 1440");
-            }
+            errors.Add("duration_min is empty (a session lasts 1 to 480 minutes)");
+        }
+        else if (int.TryParse(durationText, NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d is >= MinDurationMinutes and <= MaxDurationMinutes)
+        {
+            duration = d;
+        }
+        else
+        {
+            errors.Add($"duration_min '{durationText}' is not a whole number of minutes from {MinDurationMinutes} to {MaxDurationMinutes}");
         }
 
         short? rating = null;

@@ -151,6 +151,7 @@ public static class PrivacyMap
         new("journey_flags", "value", "the flag's value (true), no data about the person beyond the row's user_id"),
         new("journey_flag_history", "value", "the flag's value after the change (true/false)"),
         new("journey_rules", "definition", "a company's rule (conditions and actions), written by its administrators; names no person"),
+        new("backfill_jobs", "error_delimiter", "',' or ';': the delimiter the job's error file is written with (a CHECK constraint allows nothing else)"),
         new("companies", "email_domain", "a company's e-mail domain (e.g. example.com), not an address of a person"),
         new("audit_log", "details", "administrator actions on deliveries: delivery ids, counts and reasons, never payload contents"),
         new("privacy_audit_log", "details", "step counts and request ids only; written by PrivacyErasure/PrivacyExport, which never put a user id or e-mail there"),

@@ -133,6 +133,15 @@ internal sealed class BackfillApp : IAsyncDisposable
         Services.CallAsync(HttpInvoker.Request("POST", $"/v1/imports/{jobId}/resume", contentType: null, headers: Auth(token, headers)),
             r => Functions.ResumeImport(r, jobId, Client, CancellationToken.None));
 
+    public Task<TestResponse> CreateUploadLinkAsync(string? token = null) =>
+        Services.CallAsync(HttpInvoker.Request("POST", "/v1/imports/uploads", contentType: null, headers: Auth(token)),
+            r => Functions.CreateImportUpload(r, CancellationToken.None));
+
+    public Task<TestResponse> StartFromUploadAsync(object body, string? token = null) =>
+        Services.CallAsync(HttpInvoker.Request("POST", "/v1/imports/from-upload",
+                System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, Impact.Shared.JsonDefaults.Web), "application/json", Auth(token)),
+            r => Functions.ImportFromUpload(r, Client, CancellationToken.None));
+
     /// <summary>Uploads and returns the job id, asserting the 202.</summary>
     public async Task<string> StartSessionsImportAsync(byte[] csv, string? token = null)
     {
@@ -158,6 +167,12 @@ internal sealed class BackfillApp : IAsyncDisposable
     {
         await using var conn = await Db.DataSource.OpenConnectionAsync();
         return await conn.ExecuteScalarAsync<long>(sql, args);
+    }
+
+    public async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? args = null)
+    {
+        await using var conn = await Db.DataSource.OpenConnectionAsync();
+        return (await conn.QueryAsync<T>(sql, args)).AsList();
     }
 
     /// <summary>The error CSV parsed: header, then records.</summary>

@@ -40,12 +40,12 @@ public sealed class BackfillLargeFileTests
         Assert.Equal(200, errors.Status);
         Assert.StartsWith("text/csv", errors.ContentType);
         var (header, rows) = await BackfillApp.ParseCsvAsync(errors.BodyBytes);
-        Assert.Equal([.. KintellSessionRows.Columns, "_error_row", "_error_message"], header);
+        Assert.Equal([.. KintellSessionRows.Columns, "_error_row", "_error_line", "_error_message"], header);
         Assert.Equal(csv.BadRows.Select(b => b.RecordNumber.ToString(System.Globalization.CultureInfo.InvariantCulture)), rows.Select(r => r[9]));
         Assert.All(csv.BadRows.Zip(rows), pair =>
         {
             Assert.Equal(pair.First.SessionId, pair.Second[0]);
-            Assert.Contains(pair.First.ExpectedReason, pair.Second[10], StringComparison.OrdinalIgnoreCase);
+            Assert.Contains(pair.First.ExpectedReason, pair.Second[11], StringComparison.OrdinalIgnoreCase);
         });
     }
 }

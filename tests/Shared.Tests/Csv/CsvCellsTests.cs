@@ -43,7 +43,7 @@ public sealed class CsvCellsTests
     public async Task ACellASpreadsheetWouldRunStartsWithAnApostropheAndReadsBackAsTheOriginal(string value)
     {
         var errors = new StringWriter();
-        ErrorFile.WriteRow(errors, [value, "plain"], 2, 7, "rejected");
+        ErrorFile.WriteRow(errors, [value, "plain"], 2, 7, 9, "rejected", new ErrorFileFormat(',', Bom: false, Crlf: true));
         var written = errors.ToString();
 
         // Read back with the platform's own CSV reader, as an operator's tool would.

@@ -20,7 +20,7 @@ public static class BackfillTestJobs
     public static async Task<Guid> CreateSessionsJobAsync(NpgsqlDataSource dataSource, BlobContainerClient container, byte[] file, Caller? caller = null)
     {
         var uploads = new BackfillUploads(new BackfillJobStore(dataSource), container.GetParentBlobServiceClient(),
-            Options.Create(new BackfillOptions { Container = container.Name }));
+            Options.Create(new BackfillOptions { Container = container.Name }), TimeProvider.System);
         return (await uploads.CreateAsync(BackfillKinds.KintellSessions, "sessions.csv", new MemoryStream(file), caller ?? Operator)).Id;
     }
 
