@@ -18,6 +18,7 @@ public static class IngestRegistration
         builder.AddBearerTokens();
         builder.RefuseDevelopmentSecretsOutsideDevelopment();
         builder.Services.AddSingleton<ApiAccess>();
+        builder.Services.AddSingleton<IdempotentRequests>();
         return builder;
     }
 }

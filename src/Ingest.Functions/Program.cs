@@ -12,6 +12,8 @@ builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<ProblemDetailsMiddleware>();
 // After the problem mapping, so a 401/403 becomes problem+json: the declared policy of every HTTP function.
 builder.UseMiddleware<BearerAuthenticationMiddleware>();
+// After authentication: an Idempotency-Key belongs to the caller.
+builder.UseMiddleware<IdempotencyMiddleware>();
 builder.ConfigureDurableWorker().AddTasks(registry => registry.AddOrchestrations());
 
 builder.AddFunctionsAppServices();

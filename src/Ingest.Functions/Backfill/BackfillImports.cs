@@ -27,6 +27,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     private const string What = "import job";
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Idempotent]
     [Function(nameof(ImportKintellSessions))]
     public Task<IActionResult> ImportKintellSessions(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/kintell-sessions")] HttpRequest request,
@@ -34,6 +35,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
         StartAsync(request, client, BackfillKinds.KintellSessions, ct);
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Idempotent]
     [Function(nameof(ImportKintellUsers))]
     public Task<IActionResult> ImportKintellUsers(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/kintell-users")] HttpRequest request,
@@ -64,6 +66,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Idempotent]
     [Function(nameof(PauseImport))]
     public async Task<IActionResult> PauseImport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{jobId}/pause")] HttpRequest request, string jobId, CancellationToken ct)
@@ -74,6 +77,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Idempotent]
     [Function(nameof(ResumeImport))]
     public async Task<IActionResult> ResumeImport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{jobId}/resume")] HttpRequest request, string jobId,

@@ -57,7 +57,10 @@ public static class FunctionPolicies
                 }
 
                 policies.Add(new FunctionPolicy(function.Name, $"{type.FullName}.{method.Name}",
-                    (trigger.Methods ?? []).Select(m => m.ToUpperInvariant()).ToList(), trigger.Route ?? function.Name, roles ?? []));
+                    (trigger.Methods ?? []).Select(m => m.ToUpperInvariant()).ToList(), trigger.Route ?? function.Name, roles ?? [])
+                {
+                    Idempotent = method.GetCustomAttribute<IdempotentAttribute>() is not null,
+                });
             }
         }
 

@@ -11,6 +11,9 @@ public sealed record FunctionPolicy(string Name, string EntryPoint, IReadOnlyLis
     /// <summary>Authenticated by the partner's signature, not by a token.</summary>
     public bool IsPartnerWebhook => Roles.Count == 0;
 
+    /// <summary>Declared <see cref="IdempotentAttribute"/>: an <c>Idempotency-Key</c> header is honoured.</summary>
+    public bool Idempotent { get; init; }
+
     /// <summary>True when <paramref name="method"/> and <paramref name="path"/> (without <c>/v1/</c>) hit this function.</summary>
     public bool Matches(string method, string path)
     {

@@ -56,6 +56,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
 
     /// <summary>Sends a failed delivery again: same payload, same idempotency key, new attempts.</summary>
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Idempotent]
     [Function(nameof(ImpactInReplayDelivery))]
     public async Task<IActionResult> ImpactInReplayDelivery(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/{id}/replay")] HttpRequest req, string id,
@@ -69,6 +70,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
 
     /// <summary>Replays 1–100 failed deliveries; the answer says, per id, whether it was queued and why not.</summary>
     [RequireRole(Roles.Operator)]
+    [Idempotent]
     [Function(nameof(ImpactInBulkReplay))]
     public async Task<IActionResult> ImpactInBulkReplay(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/bulk-replay")] HttpRequest req,
@@ -95,6 +97,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
 
     /// <summary>Replays every failed delivery (optionally filtered by companyId and platform), up to 1,000 per call.</summary>
     [RequireRole(Roles.Operator)]
+    [Idempotent]
     [Function(nameof(ImpactInRetryAllFailed))]
     public async Task<IActionResult> ImpactInRetryAllFailed(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/retry-all-failed")] HttpRequest req,

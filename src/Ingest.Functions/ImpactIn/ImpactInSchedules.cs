@@ -20,6 +20,7 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
     private const string What = "Impact-In schedule";
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Idempotent]
     [Function(nameof(ImpactInCreateSchedule))]
     public async Task<IActionResult> ImpactInCreateSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/schedules")] HttpRequest req, CancellationToken ct)
@@ -103,6 +104,7 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
 
     /// <summary>Delivers the complete period before now, once: a period that already has a delivery is a 409.</summary>
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Idempotent]
     [Function(nameof(ImpactInRunScheduleNow))]
     public async Task<IActionResult> ImpactInRunScheduleNow(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/schedules/{id}/run-now")] HttpRequest req, string id,

@@ -22,6 +22,7 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     private const string What = "privacy request";
 
     [RequireRole(Roles.PrivacyOfficer)]
+    [Idempotent]
     [Function(nameof(StartPrivacyExport))]
     public async Task<IActionResult> StartPrivacyExport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/exports")] HttpRequest req,
@@ -36,6 +37,7 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     }
 
     [RequireRole(Roles.PrivacyOfficer)]
+    [Idempotent]
     [Function(nameof(StartPrivacyDeletion))]
     public async Task<IActionResult> StartPrivacyDeletion(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions")] HttpRequest req,
@@ -50,6 +52,7 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     }
 
     [RequireRole(Roles.PrivacyOfficer)]
+    [Idempotent]
     [Function(nameof(ApprovePrivacyDeletion))]
     public async Task<IActionResult> ApprovePrivacyDeletion(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions/{id}/approve")] HttpRequest req,
@@ -65,6 +68,7 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     }
 
     [RequireRole(Roles.PrivacyOfficer)]
+    [Idempotent]
     [Function(nameof(RejectPrivacyDeletion))]
     public async Task<IActionResult> RejectPrivacyDeletion(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions/{id}/reject")] HttpRequest req,

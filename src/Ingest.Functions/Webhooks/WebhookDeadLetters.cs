@@ -30,6 +30,7 @@ public sealed class WebhookDeadLetters(DeadLetters deadLetters)
     }
 
     [RequireRole(Roles.Operator)]
+    [Idempotent]
     [Function(nameof(ReplayDeadLetter))]
     public async Task<IActionResult> ReplayDeadLetter(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/dlq/{deliveryId}/replay")] HttpRequest request,
@@ -41,6 +42,7 @@ public sealed class WebhookDeadLetters(DeadLetters deadLetters)
     }
 
     [RequireRole(Roles.Operator)]
+    [Idempotent]
     [Function(nameof(ReplayDeadLettersSince))]
     public async Task<IActionResult> ReplayDeadLettersSince(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/dlq/replay")] HttpRequest request, CancellationToken ct)
