@@ -1,4 +1,5 @@
 using Impact.Shared.Storage;
+using Impact.Shared.Telemetry;
 using Impact.Shared.Webhooks;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,7 @@ public sealed partial class WebhookQueueTriggers(KintellProcessor processor, Web
         [QueueTrigger(WebhookQueue.TriggerQueue, Connection = StorageClients.ConnectionName)] string message, CancellationToken ct)
     {
         var m = WebhookQueue.Parse(message);
+        using var activity = WebhookTracing.StartProcessing(m);
         var outcome = await processor.ProcessAsync(m.Source, m.DeliveryId, ct);
         if (outcome == ProcessOutcome.NotFound)
         {
@@ -31,6 +33,7 @@ public sealed partial class WebhookQueueTriggers(KintellProcessor processor, Web
         var m = WebhookQueue.Parse(message);
         if (await deliveries.MarkDeadLetteredAsync(m.Source, m.DeliveryId, ct))
         {
+            ImpactTelemetry.WebhooksDeadLettered.Add(1, new KeyValuePair<string, object?>("source", m.Source));
             LogDeadLettered(logger, m.Source, m.DeliveryId);
         }
     }

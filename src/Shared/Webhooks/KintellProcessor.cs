@@ -1,6 +1,7 @@
 using System.Text;
 using Dapper;
 using Impact.Shared.Events;
+using Impact.Shared.Telemetry;
 using Npgsql;
 
 namespace Impact.Shared.Webhooks;
@@ -81,6 +82,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             """,
             new { source, deliveryId }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        ImpactTelemetry.WebhooksProcessed.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("kind", delivery.EventType));
         return ProcessOutcome.Processed;
     }
 

@@ -3,4 +3,11 @@ namespace Impact.Shared.Webhooks;
 /// <summary>What goes on the ingest queue: which delivery to process, never the payload itself.</summary>
 /// <param name="Source">The partner, e.g. <c>kintell</c>.</param>
 /// <param name="DeliveryId">The partner's delivery id.</param>
-public sealed record WebhookMessage(string Source, string DeliveryId);
+public sealed record WebhookMessage(string Source, string DeliveryId)
+{
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the request that queued it, so processing continues that trace; absent in
+    /// messages written before it existed, which are read as before.
+    /// </summary>
+    public string? TraceParent { get; init; }
+}
