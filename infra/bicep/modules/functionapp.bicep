@@ -53,6 +53,9 @@ var appSettings = {
   WebhookQueueName: webhookQueueName
   Webhooks__SweepAfterSeconds: '60'
   Webhooks__RetentionHours: '168'
+  Idempotency__KeyLifetime: '1.00:00:00'
+  Idempotency__InFlightTimeout: '00:30:00'
+  Telemetry__Console: 'false'
   ServiceBus__FullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
   ServiceBus__Topic: serviceBusTopicName
   Backfill__ChunkRows: '50000'

@@ -16,6 +16,9 @@ public sealed record TelemetryOptions
     /// <summary>The Application Insights connection string variable.</summary>
     public const string AzureMonitorSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
 
+    /// <summary>How the app authenticates to Application Insights (<c>Authorization=AAD</c>: with the managed identity of <c>AZURE_CLIENT_ID</c>).</summary>
+    public const string AzureMonitorAuthenticationSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+
     /// <summary>Also write every span, metric and log record to the console (local debugging).</summary>
     public bool Console { get; init; }
 }

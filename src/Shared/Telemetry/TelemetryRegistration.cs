@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,9 +45,21 @@ public static class TelemetryRegistration
 
         if (azureMonitor is not null)
         {
-            otel.WithTracing(t => t.AddAzureMonitorTraceExporter(o => o.ConnectionString = azureMonitor))
-                .WithMetrics(m => m.AddAzureMonitorMetricExporter(o => o.ConnectionString = azureMonitor))
-                .WithLogging(l => l.AddAzureMonitorLogExporter(o => o.ConnectionString = azureMonitor));
+            // With Authorization=AAD (Bicep sets it for the Functions app) telemetry is sent as the managed identity.
+            TokenCredential? credential = config[TelemetryOptions.AzureMonitorAuthenticationSetting]?.Contains("Authorization=AAD", StringComparison.OrdinalIgnoreCase) == true
+                ? new ManagedIdentityCredential(config["AZURE_CLIENT_ID"] is { Length: > 0 } clientId
+                    ? ManagedIdentityId.FromUserAssignedClientId(clientId)
+                    : ManagedIdentityId.SystemAssigned)
+                : null;
+            void Configure(AzureMonitorExporterOptions o)
+            {
+                o.ConnectionString = azureMonitor;
+                o.Credential = credential;
+            }
+
+            otel.WithTracing(t => t.AddAzureMonitorTraceExporter(Configure))
+                .WithMetrics(m => m.AddAzureMonitorMetricExporter(Configure))
+                .WithLogging(l => l.AddAzureMonitorLogExporter(Configure));
         }
 
         if (console)
