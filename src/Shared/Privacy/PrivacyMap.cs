@@ -145,6 +145,7 @@ public static class PrivacyMap
     public static readonly IReadOnlyList<NotPersonalColumn> NotPersonal =
     [
         new("backfill_jobs", "error_blob_name", "the name of a job's error file (errors/<jobId>.csv); what the file holds is listed in Files"),
+        new("idempotency_keys", "response_headers", "the headers of a stored API answer (Content-Type, Location naming a resource id, Retry-After); no person's data"),
         new("companies", "email_domain", "a company's e-mail domain (e.g. example.com), not an address of a person"),
         new("audit_log", "details", "administrator actions on deliveries: delivery ids, counts and reasons, never payload contents"),
         new("privacy_audit_log", "details", "step counts and request ids only; written by PrivacyErasure/PrivacyExport, which never put a user id or e-mail there"),
