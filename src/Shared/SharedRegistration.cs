@@ -3,6 +3,7 @@ using Azure.Messaging.ServiceBus;
 using Impact.Shared.Backfill;
 using Impact.Shared.Database;
 using Impact.Shared.Events;
+using Impact.Shared.Idempotency;
 using Impact.Shared.ImpactIn;
 using Impact.Shared.Journeys;
 using Impact.Shared.Privacy;
@@ -33,6 +34,7 @@ public static class SharedRegistration
         builder.AddPrivacy();
         builder.AddImpactIn();
         builder.AddJourneys();
+        builder.AddIdempotency();
         return builder;
     }
 

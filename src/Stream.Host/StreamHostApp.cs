@@ -1,15 +1,21 @@
 using System.Text.Json;
 using Impact.Shared;
 using Impact.Shared.Database;
+using Impact.Shared.Telemetry;
 using Impact.StreamHost.Security;
 using Impact.StreamHost.Streaming;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Impact.StreamHost;
 
 /// <summary>Builds the SSE host; <c>Program.cs</c>, the tests and the benchmark all start it this way.</summary>
 public static class StreamHostApp
 {
+    /// <summary>The OpenTelemetry service name of the SSE host.</summary>
+    public const string ServiceName = "impact-stream";
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -25,6 +31,7 @@ public static class StreamHostApp
         UseLocalServicesInDevelopment(builder);
 
         builder.AddCore();
+        builder.AddTelemetry(ServiceName).WithTracing(t => t.AddAspNetCoreInstrumentation()).WithMetrics(m => m.AddAspNetCoreInstrumentation());
         builder.AddStreamAuthentication();
         builder.AddStreaming();
         builder.Services.AddProblemDetails();

@@ -21,6 +21,7 @@ public static class SettingsContract
     {
         ["FUNCTIONS_WORKER_RUNTIME"] = "Flex Consumption takes the runtime from functionAppConfig.runtime and rejects this app setting",
         ["Jwt__Issuer"] = "the local HS256 issuer's name; in Azure the issuer comes from the Entra authority's metadata (Jwt__Authority)",
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "a local OpenTelemetry collector; in Azure telemetry goes to Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING)",
         ["Jwt__SigningKey"] = "the local HS256 development key, refused outside Development; Azure validates Entra RS256 tokens with the authority's keys",
     };
 

@@ -9,7 +9,7 @@ namespace Impact.Ingest.Tests;
 /// <summary>
 /// Calls an HTTP function the way the worker does: first the access policy the function declares
 /// (found by the request's method and path, applied by the app's own <see cref="ApiAccess"/>, with real
-/// token validation), then the function; a problem thrown by either becomes problem+json.
+/// token validation), then its <c>Idempotency-Key</c> handling (<see cref="IdempotentRequests"/>), then the function; a problem thrown by either becomes problem+json.
 /// </summary>
 public static class ApiCalls
 {
@@ -19,10 +19,11 @@ public static class ApiCalls
         var path = request.Path.Value ?? "";
         var policy = FunctionPolicies.Match(request.Method, path.StartsWith("/v1/", StringComparison.Ordinal) ? path[4..] : path);
         var access = app.GetRequiredService<ApiAccess>();
+        var idempotency = app.GetRequiredService<IdempotentRequests>();
         return HttpInvoker.InvokeAsync(request, async r =>
         {
             await access.AuthorizeAsync(r.HttpContext, policy);
-            return await function(r);
+            return await idempotency.RunAsync(r.HttpContext, policy, () => function(r));
         });
     }
 }

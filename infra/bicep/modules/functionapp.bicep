@@ -59,6 +59,9 @@ var appSettings = {
   Webhooks__TransientRetryMaxSeconds: '60'
   Journeys__EventBatchSize: '5000'
   Journeys__UserBatchSize: '2000'
+  Idempotency__KeyLifetime: '1.00:00:00'
+  Idempotency__InFlightTimeout: '00:30:00'
+  Telemetry__Console: 'false'
   ServiceBus__FullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
   ServiceBus__Topic: serviceBusTopicName
   Backfill__ChunkRows: '50000'

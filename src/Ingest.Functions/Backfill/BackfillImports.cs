@@ -31,6 +31,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     [Body(typeof(Stream), ContentType = "text/csv", Description = "The CSV file (raw, or as the file part of multipart/form-data).")]
     [Returns(StatusCodes.Status202Accepted, typeof(ImportStarted), Description = "Stored; the import runs. `Location` is the status URL.")]
     [Problems(StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)]
+    [Idempotent]
     [Function(nameof(ImportKintellSessions))]
     public Task<IActionResult> ImportKintellSessions(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/kintell-sessions")] HttpRequest request,
@@ -42,6 +43,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     [Body(typeof(Stream), ContentType = "text/csv", Description = "The CSV file (raw, or as the file part of multipart/form-data).")]
     [Returns(StatusCodes.Status202Accepted, typeof(ImportStarted), Description = "Stored; the import runs. `Location` is the status URL.")]
     [Problems(StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)]
+    [Idempotent]
     [Function(nameof(ImportKintellUsers))]
     public Task<IActionResult> ImportKintellUsers(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/kintell-users")] HttpRequest request,
@@ -76,6 +78,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Returns(StatusCodes.Status202Accepted, typeof(ImportView), Description = "Pauses after the chunk in hand.")]
     [Problems(StatusCodes.Status409Conflict)]
+    [Idempotent]
     [Function(nameof(PauseImport))]
     public async Task<IActionResult> PauseImport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{jobId}/pause")] HttpRequest request, string jobId, CancellationToken ct)
@@ -88,6 +91,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Returns(StatusCodes.Status202Accepted, typeof(ImportView), Description = "Resumes from the checkpoint.")]
     [Problems(StatusCodes.Status409Conflict)]
+    [Idempotent]
     [Function(nameof(ResumeImport))]
     public async Task<IActionResult> ResumeImport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{jobId}/resume")] HttpRequest request, string jobId,

@@ -63,6 +63,7 @@ public static class FunctionPolicies
                 {
                     IsPublic = isPublic,
                     Method = method,
+                    Idempotent = method.GetCustomAttribute<IdempotentAttribute>() is not null,
                 });
             }
         }

@@ -22,6 +22,9 @@ public sealed record FunctionPolicy(string Name, string EntryPoint, IReadOnlyLis
     /// <summary>Set when the route is being retired: the answers carry Deprecation, Sunset and Link headers.</summary>
     public DeprecatedRouteAttribute? Deprecation => Method?.GetCustomAttribute<DeprecatedRouteAttribute>();
 
+    /// <summary>Declared <see cref="IdempotentAttribute"/>: an <c>Idempotency-Key</c> header is honoured.</summary>
+    public bool Idempotent { get; init; }
+
     /// <summary>True when <paramref name="method"/> and <paramref name="path"/> (without <c>/v1/</c>) hit this function.</summary>
     public bool Matches(string method, string path)
     {

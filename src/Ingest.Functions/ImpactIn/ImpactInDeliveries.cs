@@ -66,6 +66,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Returns(StatusCodes.Status202Accepted, typeof(ReplayResult))]
     [Problems(StatusCodes.Status409Conflict)]
+    [Idempotent]
     [Function(nameof(ImpactInReplayDelivery))]
     public async Task<IActionResult> ImpactInReplayDelivery(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/{id}/replay")] HttpRequest req, string id,
@@ -81,6 +82,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
     [RequireRole(Roles.Operator)]
     [Body(typeof(BulkReplayRequest))]
     [Returns(StatusCodes.Status202Accepted, typeof(BulkReplayResult))]
+    [Idempotent]
     [Function(nameof(ImpactInBulkReplay))]
     public async Task<IActionResult> ImpactInBulkReplay(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/bulk-replay")] HttpRequest req,
@@ -110,6 +112,7 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
     [Query("companyId", typeof(Guid), Description = "Only this company's.")]
     [Query("platform", typeof(string), Description = "benevity, goodera or workday.")]
     [Returns(StatusCodes.Status202Accepted, typeof(RetryAllFailedResult))]
+    [Idempotent]
     [Function(nameof(ImpactInRetryAllFailed))]
     public async Task<IActionResult> ImpactInRetryAllFailed(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/retry-all-failed")] HttpRequest req,

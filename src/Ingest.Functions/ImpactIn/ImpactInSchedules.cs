@@ -23,6 +23,7 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
     [Body(typeof(CreateScheduleRequest))]
     [Returns(StatusCodes.Status201Created, typeof(DeliverySchedule))]
     [Problems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)]
+    [Idempotent]
     [Function(nameof(ImpactInCreateSchedule))]
     public async Task<IActionResult> ImpactInCreateSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/schedules")] HttpRequest req, CancellationToken ct)
@@ -115,6 +116,7 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
     [Returns(StatusCodes.Status202Accepted, typeof(Delivery), Description = "The delivery of the last complete period, started.")]
     [Problems(StatusCodes.Status409Conflict)]
+    [Idempotent]
     [Function(nameof(ImpactInRunScheduleNow))]
     public async Task<IActionResult> ImpactInRunScheduleNow(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/schedules/{id}/run-now")] HttpRequest req, string id,

@@ -25,6 +25,7 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     [Body(typeof(ExportRequestBody))]
     [Returns(StatusCodes.Status202Accepted, typeof(PrivacyRequestView), Description = "Started; `Location` is the status URL.")]
     [Problems(StatusCodes.Status404NotFound)]
+    [Idempotent]
     [Function(nameof(StartPrivacyExport))]
     public async Task<IActionResult> StartPrivacyExport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/exports")] HttpRequest req,
@@ -42,6 +43,7 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     [Body(typeof(DeletionRequestBody))]
     [Returns(StatusCodes.Status202Accepted, typeof(PrivacyRequestView), Description = "Awaiting a second privacy officer's approval.")]
     [Problems(StatusCodes.Status404NotFound)]
+    [Idempotent]
     [Function(nameof(StartPrivacyDeletion))]
     public async Task<IActionResult> StartPrivacyDeletion(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions")] HttpRequest req,
@@ -58,6 +60,7 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     [RequireRole(Roles.PrivacyOfficer)]
     [Returns(StatusCodes.Status202Accepted, typeof(PrivacyRequestView), Description = "Approved; the erasure runs.")]
     [Problems(StatusCodes.Status409Conflict)]
+    [Idempotent]
     [Function(nameof(ApprovePrivacyDeletion))]
     public async Task<IActionResult> ApprovePrivacyDeletion(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions/{id}/approve")] HttpRequest req,
@@ -75,6 +78,7 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     [RequireRole(Roles.PrivacyOfficer)]
     [Returns(StatusCodes.Status200OK, typeof(PrivacyRequestView), Description = "Rejected; nothing is erased.")]
     [Problems(StatusCodes.Status409Conflict)]
+    [Idempotent]
     [Function(nameof(RejectPrivacyDeletion))]
     public async Task<IActionResult> RejectPrivacyDeletion(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions/{id}/reject")] HttpRequest req,

@@ -35,6 +35,7 @@ public sealed class WebhookDeadLetters(DeadLetters deadLetters)
     [RequireRole(Roles.Operator)]
     [Returns(StatusCodes.Status200OK, typeof(DeadLetterOutcome), Description = "Processed again.")]
     [Problems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity)]
+    [Idempotent]
     [Function(nameof(ReplayDeadLetter))]
     public async Task<IActionResult> ReplayDeadLetter(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/dlq/{deliveryId}/replay")] HttpRequest request,
@@ -48,6 +49,7 @@ public sealed class WebhookDeadLetters(DeadLetters deadLetters)
     [RequireRole(Roles.Operator)]
     [Query("since", typeof(DateTimeOffset), Required = true, Description = "Every dead letter received since this time (ISO 8601) goes back on the queue.")]
     [Returns(StatusCodes.Status202Accepted, typeof(DeadLetterReplayBatch))]
+    [Idempotent]
     [Function(nameof(ReplayDeadLettersSince))]
     public async Task<IActionResult> ReplayDeadLettersSince(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/dlq/replay")] HttpRequest request, CancellationToken ct)

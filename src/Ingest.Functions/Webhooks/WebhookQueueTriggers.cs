@@ -14,9 +14,13 @@ namespace Impact.Ingest.Webhooks;
 public sealed class WebhookQueueTriggers(WebhookQueueWorker worker)
 {
     [Function(nameof(ProcessWebhook))]
-    public Task ProcessWebhook(
-        [QueueTrigger(WebhookQueue.TriggerQueue, Connection = StorageClients.ConnectionName)] string message, CancellationToken ct) =>
-        worker.HandleAsync(WebhookQueue.Parse(message), ct);
+    public async Task ProcessWebhook(
+        [QueueTrigger(WebhookQueue.TriggerQueue, Connection = StorageClients.ConnectionName)] string message, CancellationToken ct)
+    {
+        var m = WebhookQueue.Parse(message);
+        using var activity = WebhookTracing.StartProcessing(m);
+        await worker.HandleAsync(m, ct);
+    }
 
     [Function(nameof(DeadLetterWebhook))]
     public Task DeadLetterWebhook(

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Impact.Shared.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Impact.Shared.Backfill;
@@ -57,6 +58,9 @@ public sealed class BackfillChunkImporter(BackfillJobStore jobs, BlobServiceClie
                 }
 
                 job = after;
+                var kind = new KeyValuePair<string, object?>("kind", job.Kind);
+                ImpactTelemetry.BackfillRowsImported.Add(chunk.Sessions.Count + chunk.Users.Count, kind);
+                ImpactTelemetry.BackfillRowsRejected.Add(chunk.Failed, kind);
                 if (job.Status is not BackfillStatus.Running)
                 {
                     break;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Dapper;
 using Impact.Shared.Events;
+using Impact.Shared.Telemetry;
 using Impact.Shared.Http;
 using Impact.Shared.Security;
 using Npgsql;
@@ -282,6 +283,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                 periodEnd = row.PeriodEnd, attempts = row.AttemptCount, error = row.LastError,
             }, row.Id.ToString(), ct);
         await tx.CommitAsync(ct);
+        ImpactTelemetry.ImpactInDeliveries.Add(1, new KeyValuePair<string, object?>("platform", row.Platform), new KeyValuePair<string, object?>("status", status));
     }
 
     /// <summary>One delivery the caller may see, with its payload and attempts; 404 when there is none (or it is another company's).</summary>

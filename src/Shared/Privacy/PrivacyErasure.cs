@@ -132,6 +132,9 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
                 SET participant_id = NULLIF(participant_id, @userId), volunteer_id = NULLIF(volunteer_id, @userId), updated_at = now()
                 WHERE participant_id = @userId OR volunteer_id = @userId
                 """, p, tx, cancellationToken: ct)));
+            // Stored Idempotency-Key answers (kept 24 h) that name the person: the retry of that request runs again.
+            await Step("idempotent_answers_deleted", () => conn.ExecuteAsync(new CommandDefinition(
+                $"DELETE FROM impact.idempotency_keys WHERE {AnswerNamesPerson}", p, tx, cancellationToken: ct)));
             // Last: privacy_requests.user_id is ON DELETE SET NULL, so this also unlinks the person's requests.
             await Step("user_deleted", () => conn.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM impact.users WHERE id = @userId", p, tx, cancellationToken: ct)));
@@ -181,7 +184,12 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
                  + (SELECT count(*) FROM impact.privacy_requests WHERE user_id = @userId)
                  + (SELECT count(*) FROM impact.texts WHERE user_id = @userId)
                  + (SELECT count(*) FROM impact.outcome_scores WHERE user_id = @userId)
+                 + (SELECT count(*) FROM impact.idempotency_keys WHERE {AnswerNamesPerson})
             """, new { userId, userIdText = userId.ToString(), email }, tx, cancellationToken: ct));
+
+    // A stored answer is UTF-8 JSON; the id is matched as text, the e-mail case-insensitively.
+    private const string AnswerNamesPerson =
+        "(position(convert_to(@userIdText, 'UTF8') IN response_body) > 0 OR strpos(lower(convert_from(response_body, 'UTF8')), lower(@email)) > 0)";
 
     private static readonly PersonalColumn[] ErrorTextColumns = [.. PrivacyMap.Personal.Where(c => c.Holds == PersonalData.ErrorText)];
 

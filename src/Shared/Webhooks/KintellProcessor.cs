@@ -3,6 +3,7 @@ using Dapper;
 using Impact.Shared.Events;
 using Impact.Shared.Http;
 using Microsoft.Extensions.Options;
+using Impact.Shared.Telemetry;
 using Npgsql;
 
 namespace Impact.Shared.Webhooks;
@@ -95,6 +96,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             """,
             new { source, deliveryId }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        ImpactTelemetry.WebhooksProcessed.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("kind", delivery.EventType));
         return ProcessOutcome.Processed;
     }
 

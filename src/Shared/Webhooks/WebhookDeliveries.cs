@@ -6,19 +6,22 @@ namespace Impact.Shared.Webhooks;
 /// <summary>Queries on <c>impact.webhook_deliveries</c>. The unique (source, delivery_id) constraint decides races.</summary>
 public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
 {
-    /// <summary>Stores a new delivery, or tells whether it is a duplicate or a conflicting re-use of the id.</summary>
+    /// <summary>
+    /// Stores a new delivery (with the W3C trace id of the request, when traced), or tells whether it is a duplicate
+    /// or a conflicting re-use of the id.
+    /// </summary>
     public async Task<RecordOutcome> RecordAsync(string source, string deliveryId, string eventType,
-        string payloadHash, string payloadJson, CancellationToken ct = default)
+        string payloadHash, string payloadJson, CancellationToken ct = default, string? traceId = null)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var inserted = await conn.ExecuteScalarAsync<long?>(new CommandDefinition(
             """
-            INSERT INTO impact.webhook_deliveries (source, delivery_id, event_type, payload_hash, payload)
-            VALUES (@source, @deliveryId, @eventType, @payloadHash, @payloadJson::jsonb)
+            INSERT INTO impact.webhook_deliveries (source, delivery_id, event_type, payload_hash, payload, trace_id)
+            VALUES (@source, @deliveryId, @eventType, @payloadHash, @payloadJson::jsonb, @traceId)
             ON CONFLICT (source, delivery_id) DO NOTHING
             RETURNING id
             """,
-            new { source, deliveryId, eventType, payloadHash, payloadJson }, cancellationToken: ct));
+            new { source, deliveryId, eventType, payloadHash, payloadJson, traceId }, cancellationToken: ct));
         if (inserted is not null)
         {
             return RecordOutcome.Stored;

@@ -13,4 +13,10 @@ public sealed record WebhookMessage(string Source, string DeliveryId)
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int Retry { get; init; }
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the request that queued it, so processing continues that trace; absent in
+    /// messages written before it existed, which are read as before.
+    /// </summary>
+    public string? TraceParent { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues;
@@ -22,7 +23,10 @@ public sealed class WebhookQueue(QueueServiceClient queues, IOptions<WebhookQueu
     private volatile bool created;
     private volatile bool poisonCreated;
 
-    /// <summary>Puts a message on the queue, creating the queue the first time if it does not exist.</summary>
+    /// <summary>
+    /// Puts a message on the queue, creating the queue the first time if it does not exist; the current trace
+    /// context goes with it unless the message carries one.
+    /// </summary>
     /// <exception cref="RequestFailedException">The queue service answered with an error.</exception>
     public Task SendAsync(WebhookMessage message, CancellationToken ct = default) => SendAsync(message, TimeSpan.Zero, ct);
 
@@ -30,6 +34,12 @@ public sealed class WebhookQueue(QueueServiceClient queues, IOptions<WebhookQueu
     /// <exception cref="RequestFailedException">The queue service answered with an error.</exception>
     public async Task SendAsync(WebhookMessage message, TimeSpan delay, CancellationToken ct = default)
     {
+        // The trace of whoever queues it (the webhook request, a replay, the sweeper) goes with the message.
+        if (message.TraceParent is null && Activity.Current is { IdFormat: ActivityIdFormat.W3C } current)
+        {
+            message = message with { TraceParent = current.Id };
+        }
+
         if (!created)
         {
             await queue.CreateIfNotExistsAsync(cancellationToken: ct);

@@ -1,3 +1,4 @@
+using Impact.Shared.Telemetry;
 using System.Text.Json;
 using Impact.Shared.Http;
 using Microsoft.Extensions.Logging;
@@ -41,6 +42,7 @@ public sealed partial class WebhookQueueWorker(
         }
         catch (DeliveryFailedException f) when (f.Status == WebhookDeliveryStatus.DeadLettered)
         {
+            ImpactTelemetry.WebhooksDeadLettered.Add(1, new KeyValuePair<string, object?>("source", message.Source));
             LogDeadLettered(logger, message.Source, message.DeliveryId, f.Attempts);
         }
     }
@@ -84,6 +86,7 @@ public sealed partial class WebhookQueueWorker(
         switch (status)
         {
             case WebhookDeliveryStatus.DeadLettered:
+                ImpactTelemetry.WebhooksDeadLettered.Add(1, new KeyValuePair<string, object?>("source", message.Source));
                 LogDeadLettered(logger, message.Source, message.DeliveryId, options.Value.MaxAttempts);
                 break;
             case WebhookDeliveryStatus.Queued:

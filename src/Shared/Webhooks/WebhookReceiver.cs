@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Impact.Shared.Http;
+using Impact.Shared.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -43,6 +45,7 @@ public sealed partial class WebhookReceiver(
         }
 
         var deliveryId = check.DeliveryId!;
+        using var activity = WebhookTracing.StartReceive(KintellProcessor.Source, kind, deliveryId);
         var (payload, errors) = KintellPayloads.Parse(kind, body.Span);
         if (payload is null)
         {
@@ -51,18 +54,23 @@ public sealed partial class WebhookReceiver(
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
-        var outcome = await deliveries.RecordAsync(KintellProcessor.Source, deliveryId, kind, hash, Encoding.UTF8.GetString(body.Span), ct);
+        var outcome = await deliveries.RecordAsync(KintellProcessor.Source, deliveryId, kind, hash, Encoding.UTF8.GetString(body.Span), ct,
+            Activity.Current?.TraceId.ToHexString());
+        var tags = new TagList { { "source", KintellProcessor.Source }, { "kind", kind } };
+        activity?.SetTag("impact.webhook.outcome", outcome.ToString());
         switch (outcome)
         {
             case RecordOutcome.Conflict:
                 throw new ProblemException(HttpStatusCode.Conflict, "Delivery id already used",
                     $"Delivery {deliveryId} was already received with a different payload. Use a new delivery id for a new event.");
             case RecordOutcome.Duplicate:
+                ImpactTelemetry.WebhooksDuplicate.Add(1, tags);
                 // Never a second message: a copy still 'received' is either being queued by its first
                 // request right now, or waits for the outbox sweeper.
                 return new WebhookAccepted(deliveryId, WebhookAccepted.Duplicate);
         }
 
+        ImpactTelemetry.WebhooksReceived.Add(1, tags);
         // The row is committed; now the message.
         try
         {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Impact.Shared.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Impact.StreamHost.Streaming;
@@ -72,6 +73,8 @@ public sealed class StreamHub(IOptions<StreamOptions> options)
             list.Add(subscription);
             from = published;
         }
+
+        ImpactTelemetry.SseConnections.Add(1);
 
         return subscription;
     }
@@ -163,6 +166,7 @@ public sealed class ClientSubscription : IDisposable
     private readonly StreamHub hub;
     private readonly Channel<StreamEvent> buffer;
     private long dropped;
+    private int disposed;
 
     internal ClientSubscription(StreamHub hub, Guid companyId, int capacity)
     {
@@ -198,6 +202,11 @@ public sealed class ClientSubscription : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            ImpactTelemetry.SseConnections.Add(-1);
+        }
+
         hub.Unsubscribe(this);
         buffer.Writer.TryComplete();
     }

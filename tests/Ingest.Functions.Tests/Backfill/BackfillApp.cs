@@ -78,10 +78,10 @@ internal sealed class BackfillApp : IAsyncDisposable
     }
 
     /// <summary>In-process durable worker (InProcessTestHost); the functions come from the worker's DI.</summary>
-    public static async Task<BackfillApp> StartAsync(Dictionary<string, string?> settings)
+    public static async Task<BackfillApp> StartAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var db = await TestDatabase.CreateAsync();
-        var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(), b => b.AddFunctionsAppServices(), settings);
+        var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(), b => b.AddFunctionsAppServices(), settings, services);
         return new BackfillApp(db, durable.Client, durable.Services, durable.Function<BackfillImports>(), await AddCompanyAsync(db, null), durable);
     }
 

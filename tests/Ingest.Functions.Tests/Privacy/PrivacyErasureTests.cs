@@ -125,7 +125,7 @@ public sealed class PrivacyErasureTests
             "SELECT action, performed_by FROM impact.privacy_audit_log WHERE request_id = @requestId ORDER BY id", new { requestId })).ToList();
         Assert.Equal(
             ["requested", "approved", "export_blobs_deleted", "backfill_file_records_masked", "error_texts_scrubbed", "webhook_payloads_anonymised", "events_anonymised", "ratings_anonymised", "texts_deleted", "outcome_scores_unlinked",
-             "sessions_anonymised", "bookings_anonymised", "user_deleted", "verified", "completed"],
+             "sessions_anonymised", "bookings_anonymised", "idempotent_answers_deleted", "user_deleted", "verified", "completed"],
             audit.Select(a => a.Action));
         Assert.Equal(data.Alice.Principal, audit[0].PerformedBy);
         Assert.All(audit.Skip(1), a => Assert.Equal(data.Bob.Principal, a.PerformedBy));

@@ -29,7 +29,7 @@ public sealed class KintellWebhookTests
         Assert.Equal("queued", response.Json.GetProperty("status").GetString());
         var messages = (await app.Queue.ReceiveMessagesAsync(10)).Value;
         var message = Assert.Single(messages);
-        Assert.Equal(new WebhookMessage("kintell", "d-1"), WebhookQueue.Parse(message.Body.ToString()));
+        Assert.Equal(new WebhookMessage("kintell", "d-1"), WebhookQueue.Parse(message.Body.ToString()) with { TraceParent = null }); // the trace context is TelemetryTests' subject
         Assert.DoesNotContain("participant", message.Body.ToString(), StringComparison.OrdinalIgnoreCase);
         var row = await app.Service<WebhookDeliveries>().FindAsync("kintell", "d-1");
         Assert.Equal("queued", row!.Status);
@@ -48,7 +48,7 @@ public sealed class KintellWebhookTests
         Assert.Equal("msg_1", response.Json.GetProperty("deliveryId").GetString());
         Assert.Equal("queued", response.Json.GetProperty("status").GetString());
         var message = Assert.Single((await app.Queue.ReceiveMessagesAsync(10)).Value);
-        Assert.Equal(new WebhookMessage("kintell", "msg_1"), WebhookQueue.Parse(message.Body.ToString()));
+        Assert.Equal(new WebhookMessage("kintell", "msg_1"), WebhookQueue.Parse(message.Body.ToString()) with { TraceParent = null });
         var row = await app.Service<WebhookDeliveries>().FindAsync("kintell", "msg_1");
         Assert.Equal("queued", row!.Status);
         Assert.Equal("booking-confirmed", row.EventType);
