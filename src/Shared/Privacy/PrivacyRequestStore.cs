@@ -263,6 +263,14 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        // The person's row first, then the request's: the order an erasure takes them in (it locks the user row, and
+        // deleting it updates the person's requests), so the two never wait for each other in a circle.
+        var subject = await conn.QuerySingleOrDefaultAsync<(Guid Id, Guid? CompanyId)?>(new CommandDefinition(
+            """
+            SELECT u.id, u.company_id FROM impact.users u
+            WHERE u.id = (SELECT user_id FROM impact.privacy_requests WHERE id = @id)
+            FOR SHARE OF u
+            """, new { id = request.Id }, tx, cancellationToken: ct));
         var current = await conn.QuerySingleOrDefaultAsync<(string Status, Guid? UserId)>(new CommandDefinition(
             "SELECT status, user_id FROM impact.privacy_requests WHERE id = @id FOR UPDATE", new { id = request.Id }, tx, cancellationToken: ct));
         if (current.Status != PrivacyRequestStatus.Processing)
@@ -271,9 +279,7 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
             return current.Status ?? PrivacyRequestStatus.Missing;
         }
 
-        var companyId = current.UserId is null ? null : await conn.QuerySingleOrDefaultAsync<(Guid Id, Guid? CompanyId)?>(new CommandDefinition(
-            "SELECT id, company_id FROM impact.users WHERE id = @userId FOR SHARE", new { userId = current.UserId }, tx, cancellationToken: ct));
-        if (companyId is null)
+        if (subject is not { } person || current.UserId != person.Id)
         {
             await FailErasedAsync(conn, tx, request.Id, ct);
             await tx.CommitAsync(ct);
@@ -288,7 +294,7 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
             """, new { id = request.Id, location = result.Location }, tx, cancellationToken: ct));
         await PrivacyAudit.AppendAsync(conn, tx, request.Id, "export_completed",
             new { files = result.Files.Count, rows = result.Rows }, PrivacyAudit.System, ct);
-        await EventLog.AppendAsync(conn, tx, EventTypes.PrivacyExportCompleted, companyId.Value.CompanyId,
+        await EventLog.AppendAsync(conn, tx, EventTypes.PrivacyExportCompleted, person.CompanyId,
             new { requestId = request.Id, userId = current.UserId }, request.Id.ToString(), ct);
         await tx.CommitAsync(ct);
         return PrivacyRequestStatus.Completed;
