@@ -4,6 +4,7 @@ using Impact.Shared.Backfill;
 using Impact.Shared.Database;
 using Impact.Shared.Events;
 using Impact.Shared.ImpactIn;
+using Impact.Shared.Journeys;
 using Impact.Shared.Privacy;
 using Impact.Shared.Storage;
 using Impact.Shared.Webhooks;
@@ -31,6 +32,7 @@ public static class SharedRegistration
         builder.AddBackfill();
         builder.AddPrivacy();
         builder.AddImpactIn();
+        builder.AddJourneys();
         return builder;
     }
 

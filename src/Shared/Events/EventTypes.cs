@@ -21,4 +21,8 @@ public static class EventTypes
     public const string BackfillProgress = "backfill.progress";
     /// <summary>A backfill finished.</summary>
     public const string BackfillCompleted = "backfill.completed";
+    /// <summary>A journey rule set or cleared a flag of a user.</summary>
+    public const string JourneyFlagUpdated = "journey.flag.updated";
+    /// <summary>A user reached a journey milestone (once).</summary>
+    public const string JourneyMilestoneReached = "journey.milestone.reached";
 }

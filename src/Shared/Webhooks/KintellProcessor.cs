@@ -1,6 +1,8 @@
 using System.Text;
 using Dapper;
 using Impact.Shared.Events;
+using Impact.Shared.Http;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Impact.Shared.Webhooks;
@@ -11,22 +13,34 @@ namespace Impact.Shared.Webhooks;
 /// marked processed — all in one transaction, with the delivery row locked so that a message
 /// delivered twice is processed once.
 /// </summary>
-public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries)
+public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries, IOptions<WebhookOptions> options)
 {
     /// <summary>The source name of Kintell deliveries.</summary>
     public const string Source = "kintell";
 
-    /// <summary>Processes one delivery. On failure the attempt and error are recorded and the exception rethrown.</summary>
+    /// <summary>
+    /// Processes one delivery. A transient database error (<see cref="ProblemMapping.IsTransientDatabaseError"/>)
+    /// is rethrown as it is and counts as no attempt: the database is away, not the delivery wrong. Any other
+    /// failure is recorded on the row (attempt and error; dead-lettered once <see cref="WebhookOptions.MaxAttempts"/>
+    /// are used up) and thrown as a <see cref="DeliveryFailedException"/>.
+    /// </summary>
+    /// <exception cref="DeliveryFailedException">It failed, and the failure is recorded.</exception>
     public async Task<ProcessOutcome> ProcessAsync(string source, string deliveryId, CancellationToken ct = default)
     {
         try
         {
             return await ProcessOnceAsync(source, deliveryId, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && !ProblemMapping.IsTransientDatabaseError(e))
         {
-            await deliveries.RecordFailureAsync(source, deliveryId, Describe(e), CancellationToken.None);
-            throw;
+            // If recording meets a transient error, that error propagates: the attempt is tried again later.
+            var recorded = await deliveries.RecordFailureAsync(source, deliveryId, Describe(e), options.Value.MaxAttempts, CancellationToken.None);
+            if (recorded is not { } r)
+            {
+                throw;
+            }
+
+            throw new DeliveryFailedException(deliveryId, r.Status, r.Attempts, e);
         }
     }
 
