@@ -4,7 +4,8 @@
 // activities, registered exactly as the Functions app registers them.
 //
 // Settings come from the environment (same names as the app): AzureWebJobsStorage,
-// Postgres__ConnectionString, Backfill__*, and Harness__Port, Harness__TaskHub, Harness__WorkerId.
+// Postgres__ConnectionString, Backfill__*, and Harness__Port, Harness__TaskHub, Harness__WorkerId,
+// Harness__ControlQueueVisibilityTimeout and Harness__WorkItemQueueVisibilityTimeout (the app's host.json values).
 // It prints "ready" once the worker is connected; kill it with SIGKILL to simulate a crash.
 using System.Net;
 using DurableTask.AzureStorage;
@@ -39,9 +40,10 @@ var service = new AzureStorageOrchestrationService(new AzureStorageOrchestration
     LeaseInterval = TimeSpan.FromSeconds(15),
     LeaseRenewInterval = TimeSpan.FromSeconds(5),
     LeaseAcquireInterval = TimeSpan.FromSeconds(2),
-    // The 5-minute defaults would keep a killed worker's messages invisible that long.
-    ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(15),
-    WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(15),
+    // As the Functions app's host.json sets them (DurableHarnessProcess passes them on): the 5-minute defaults would
+    // keep a killed worker's messages invisible that long.
+    ControlQueueVisibilityTimeout = Required<TimeSpan>("Harness:ControlQueueVisibilityTimeout"),
+    WorkItemQueueVisibilityTimeout = Required<TimeSpan>("Harness:WorkItemQueueVisibilityTimeout"),
     MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
 });
 await service.CreateIfNotExistsAsync();
@@ -71,3 +73,5 @@ await host.StartAsync();
 Console.WriteLine("ready");
 await app.WaitForShutdownAsync();
 await host.StopAsync();
+
+T Required<T>(string key) => sidecar.Configuration.GetValue<T?>(key) ?? throw new InvalidOperationException($"{key} is not set");

@@ -73,6 +73,7 @@ var appSettings = {
   Backfill__UploadLinkMinutes: '15'
   Backfill__RetryAttempts: '3'
   Backfill__RetryFirstIntervalSeconds: '5'
+  Backfill__OrphanAfterHours: '24'
   Jwt__Authority: jwtAuthority
   Jwt__Audience: jwtAudience
   Jwt__CompanyClaim: 'company_id'

@@ -13,8 +13,7 @@ public sealed class PrivacyExportOrchestrator : TaskOrchestrator<Guid, string>
     {
         try
         {
-            await context.CallActivityAsync<string>(nameof(WritePrivacyExport), requestId, PrivacyTasks.Retry);
-            return PrivacyRequestStatus.Completed;
+            return await context.CallActivityAsync<string>(nameof(WritePrivacyExport), requestId, PrivacyTasks.Retry);
         }
         catch (TaskFailedException e)
         {

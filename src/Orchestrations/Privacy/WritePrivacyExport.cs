@@ -4,14 +4,17 @@ using Microsoft.Extensions.Logging;
 
 namespace Impact.Orchestrations.Privacy;
 
-/// <summary>Writes the export ZIP and completes the request; returns the ZIP's location.</summary>
+/// <summary>
+/// Writes the export ZIP and completes the request; returns the request's status afterwards (failed when the person was
+/// erased before the export could complete).
+/// </summary>
 public sealed partial class WritePrivacyExport(PrivacyExport export, ILogger<WritePrivacyExport> logger) : TaskActivity<Guid, string>
 {
     public override async Task<string> RunAsync(TaskActivityContext context, Guid requestId)
     {
         var result = await export.RunAsync(requestId);
         LogExported(logger, requestId, result.Files.Count, result.Rows);
-        return result.Location;
+        return result.Status;
     }
 
     // Ids and counts only: never the person's data.

@@ -189,7 +189,7 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE impact.backfill_jobs SET status = 'failed', last_error = @error, updated_at = now()
+            UPDATE impact.backfill_jobs SET status = 'failed', last_error = @error, updated_at = clock_timestamp()
             WHERE id = @id AND status <> 'completed'
             """, new { id, error }, cancellationToken: ct));
     }
@@ -237,9 +237,9 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
                 failed_rows = failed_rows + @failed,
                 status = CASE WHEN @endOfFile THEN 'completed' WHEN status = 'pending' THEN 'running' ELSE status END,
                 total_rows = CASE WHEN @endOfFile THEN processed_rows + @processed ELSE total_rows END,
-                started_at = COALESCE(started_at, now()),
-                completed_at = CASE WHEN @endOfFile THEN now() ELSE completed_at END,
-                updated_at = now()
+                started_at = COALESCE(started_at, clock_timestamp()),
+                completed_at = CASE WHEN @endOfFile THEN clock_timestamp() ELSE completed_at END,
+                updated_at = clock_timestamp()
             WHERE id = @jobId
             RETURNING {SelectColumns}
             """,
@@ -272,7 +272,7 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
         conn.QuerySingleAsync<BackfillJob>(new CommandDefinition(
             $"""
             UPDATE impact.backfill_jobs
-            SET status = @status, last_error = CASE WHEN @status = 'running' THEN NULL ELSE last_error END, updated_at = now()
+            SET status = @status, last_error = CASE WHEN @status = 'running' THEN NULL ELSE last_error END, updated_at = clock_timestamp()
             WHERE id = @id
             RETURNING {SelectColumns}
             """, new { id, status }, tx, cancellationToken: ct));

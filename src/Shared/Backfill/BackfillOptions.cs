@@ -55,4 +55,11 @@ public sealed record BackfillOptions
     /// <summary>Wait before the first retry of a chunk; doubles each time.</summary>
     [Range(0.1, 3600, ErrorMessage = "Backfill:RetryFirstIntervalSeconds must be between 0.1 and 3600.")]
     public double RetryFirstIntervalSeconds { get; init; } = 5;
+
+    /// <summary>
+    /// Age after which a blob under <c>uploads/</c> or <c>errors/</c> that no job names is deleted by
+    /// <see cref="BackfillOrphans"/>; longer than any upload takes to become a job.
+    /// </summary>
+    [Range(1, 8760, ErrorMessage = "Backfill:OrphanAfterHours must be between 1 and 8760.")]
+    public int OrphanAfterHours { get; init; } = 24;
 }

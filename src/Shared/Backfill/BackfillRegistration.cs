@@ -7,7 +7,7 @@ namespace Impact.Shared.Backfill;
 public static class BackfillRegistration
 {
     /// <summary>
-    /// <see cref="BackfillOptions"/>, validated at start-up; the job store, the upload service and the chunk importer.
+    /// <see cref="BackfillOptions"/>, validated at start-up; the job store, the upload service, the chunk importer and the orphan sweep.
     /// </summary>
     public static IHostApplicationBuilder AddBackfill(this IHostApplicationBuilder builder)
     {
@@ -18,6 +18,7 @@ public static class BackfillRegistration
         builder.Services.AddSingleton<BackfillJobStore>();
         builder.Services.AddSingleton<BackfillUploads>();
         builder.Services.AddSingleton<BackfillChunkImporter>();
+        builder.Services.AddSingleton<BackfillOrphans>();
         return builder;
     }
 }

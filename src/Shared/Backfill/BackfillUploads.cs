@@ -26,7 +26,7 @@ public sealed partial class BackfillUploads(BackfillJobStore jobs, BlobServiceCl
     /// <summary>
     /// Stores <paramref name="file"/> and records a pending job of <paramref name="kind"/> for <paramref name="caller"/>'s
     /// company (audited as theirs); returns it. A file that is empty or lacks a required column is deleted again
-    /// and answered with a 400 naming the columns; a job that cannot be recorded leaves no blobs behind.
+    /// and answered with a 400 naming the columns; a job that cannot be recorded, for whatever reason, leaves no blobs behind.
     /// </summary>
     public async Task<BackfillJob> CreateAsync(string kind, string fileName, Stream file, Caller caller, CancellationToken ct = default)
     {
@@ -170,6 +170,26 @@ public sealed partial class BackfillUploads(BackfillJobStore jobs, BlobServiceCl
         await ErrorFile.CreateAsync(errorBlob, header.Columns, ErrorFileFormat.Of(header), ct);
         try
         {
+            var size = (await upload.GetPropertiesAsync(cancellationToken: ct)).Value.ContentLength;
+            CsvHeader? header;
+            await using (var head = await upload.OpenReadAsync(cancellationToken: ct))
+            {
+                header = await CsvHeader.ReadAsync(head, ct);
+            }
+
+            var missing = header is null ? BackfillKinds.RequiredColumns(kind)
+                : BackfillKinds.RequiredColumns(kind).Where(c => !header.Columns.Contains(c, StringComparer.OrdinalIgnoreCase)).ToList();
+            if (header is null || missing.Count > 0)
+            {
+                throw ProblemException.Validation(
+                    header is null ? "The file is empty." : $"The header lacks required columns: {string.Join(", ", missing)}.",
+                    new Dictionary<string, string[]>
+                    {
+                        ["header"] = [$"Expected columns: {string.Join(",", BackfillKinds.Columns(kind))} (comma or semicolon separated)."],
+                    });
+            }
+
+            await ErrorFile.CreateAsync(errorBlob, header.Columns, ct);
             return await jobs.CreateAsync(jobId, kind, fileName, container.Name, upload.Name, size, header, errorBlob.Name, caller, ct);
         }
         catch (ProblemException p) when (p.Status == HttpStatusCode.Conflict)
@@ -178,8 +198,10 @@ public sealed partial class BackfillUploads(BackfillJobStore jobs, BlobServiceCl
             await errorBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
             throw;
         }
-        catch (ProblemException)
+        catch
         {
+            // Whatever failed (a bad header, a database outage, a cancelled request), no job row names these blobs, so
+            // erasure would never scan them: delete them now. If this process dies first, BackfillOrphans sweeps them.
             await upload.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
             await errorBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
             throw;

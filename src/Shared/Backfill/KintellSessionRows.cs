@@ -219,7 +219,7 @@ public static class KintellSessionRows
                 session_type = EXCLUDED.session_type, participant_id = EXCLUDED.participant_id,
                 volunteer_id = EXCLUDED.volunteer_id, company_id = EXCLUDED.company_id,
                 completed_at = EXCLUDED.completed_at, duration_minutes = EXCLUDED.duration_minutes,
-                language_level = EXCLUDED.language_level, updated_at = now()
+                language_level = EXCLUDED.language_level, updated_at = clock_timestamp()
             WHERE (k.session_type, k.participant_id, k.volunteer_id, k.company_id, k.completed_at, k.duration_minutes, k.language_level)
                 IS DISTINCT FROM (EXCLUDED.session_type, EXCLUDED.participant_id, EXCLUDED.volunteer_id, EXCLUDED.company_id,
                                   EXCLUDED.completed_at, EXCLUDED.duration_minutes, EXCLUDED.language_level)
@@ -238,7 +238,7 @@ public static class KintellSessionRows
             ORDER BY s.external_id, s.row_number DESC
             ON CONFLICT (external_id) DO UPDATE SET
                 rater_id = EXCLUDED.rater_id, rating = EXCLUDED.rating, rating_normalized = EXCLUDED.rating_normalized,
-                feedback_text = EXCLUDED.feedback_text, rated_at = EXCLUDED.rated_at, updated_at = now()
+                feedback_text = EXCLUDED.feedback_text, rated_at = EXCLUDED.rated_at, updated_at = clock_timestamp()
             WHERE (r.rater_id, r.rating, r.feedback_text, r.rated_at)
                 IS DISTINCT FROM (EXCLUDED.rater_id, EXCLUDED.rating, EXCLUDED.feedback_text, EXCLUDED.rated_at)
             """, transaction: transaction, commandTimeout: LoadTimeoutSeconds, cancellationToken: ct));

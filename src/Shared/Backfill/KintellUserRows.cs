@@ -95,7 +95,7 @@ public static class KintellUserRows
                 display_name = COALESCE(EXCLUDED.display_name, u.display_name),
                 role = EXCLUDED.role,
                 company_id = COALESCE(u.company_id, EXCLUDED.company_id),
-                updated_at = now()
+                updated_at = clock_timestamp()
             WHERE (u.display_name, u.role, u.company_id)
                 IS DISTINCT FROM (COALESCE(EXCLUDED.display_name, u.display_name), EXCLUDED.role, COALESCE(u.company_id, EXCLUDED.company_id))
             """, transaction: transaction, commandTimeout: KintellSessionRows.LoadTimeoutSeconds, cancellationToken: ct));

@@ -1,5 +1,6 @@
 using Azure.Messaging.ServiceBus;
 using Dapper;
+using Impact.Shared.Database;
 using Npgsql;
 
 namespace Impact.Shared.Events;
@@ -18,14 +19,15 @@ public sealed class ServiceBusRelay(NpgsqlDataSource dataSource)
     public async Task<int> RelayOnceAsync(ServiceBusSender sender, int batchSize, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        // The row lock makes concurrent relays (several app instances) take turns instead of sending twice.
+        // Concurrent relays (several app instances) take turns under an advisory lock instead of a row lock: no
+        // transaction stays open while the batch is sent, so a slow topic never holds back the event feed.
+        await using var turn = await SessionLock.AcquireAsync(conn, "impact.event_cursors:" + CursorName, ct);
         var (lastTx, lastId) = await conn.QuerySingleAsync<(string, long)>(new CommandDefinition(
             """
             INSERT INTO impact.event_cursors (name) VALUES (@name) ON CONFLICT (name) DO NOTHING;
-            SELECT last_tx_id::text, last_event_id FROM impact.event_cursors WHERE name = @name FOR UPDATE;
+            SELECT last_tx_id::text, last_event_id FROM impact.event_cursors WHERE name = @name;
             """,
-            new { name = CursorName }, tx, cancellationToken: ct));
+            new { name = CursorName }, cancellationToken: ct));
 
         // (tx_id, id) order over finished transactions only: see 0002_event_relay.sql.
         var events = (await conn.QueryAsync<(long Id, string TxId, Guid EventId, string Type, Guid? CompanyId, string? CorrelationId, DateTime OccurredAt, string Data)>(
@@ -37,7 +39,7 @@ public sealed class ServiceBusRelay(NpgsqlDataSource dataSource)
                 ORDER BY tx_id, id
                 LIMIT @batchSize
                 """,
-                new { lastTx, lastId, batchSize }, tx, cancellationToken: ct))).ToList();
+                new { lastTx, lastId, batchSize }, cancellationToken: ct))).ToList();
         if (events.Count == 0)
         {
             return 0;
@@ -63,9 +65,8 @@ public sealed class ServiceBusRelay(NpgsqlDataSource dataSource)
 
         await sender.SendMessagesAsync(messages, ct);
         await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE impact.event_cursors SET last_tx_id = @tx::xid8, last_event_id = @id, updated_at = now() WHERE name = @name",
-            new { tx = events[^1].TxId, id = events[^1].Id, name = CursorName }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
+            "UPDATE impact.event_cursors SET last_tx_id = @tx::xid8, last_event_id = @id, updated_at = clock_timestamp() WHERE name = @name",
+            new { tx = events[^1].TxId, id = events[^1].Id, name = CursorName }, cancellationToken: ct));
         return events.Count;
     }
 }

@@ -67,7 +67,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                     """
                     WITH advanced AS (
                         UPDATE impact.scheduled_deliveries s
-                        SET next_run = c.next_run, last_run = c.last_run, updated_at = now()
+                        SET next_run = c.next_run, last_run = c.last_run, updated_at = clock_timestamp()
                         FROM unnest(@scheduleIds::uuid[], @nextRuns::timestamptz[], @lastRuns::timestamptz[]) AS c(id, next_run, last_run)
                         WHERE s.id = c.id
                     )
@@ -205,7 +205,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         var payload = await conn.ExecuteScalarAsync<string>(new CommandDefinition(
             """
             UPDATE impact.impact_deliveries
-            SET payload = coalesce(payload, @built), status = 'delivering', updated_at = now()
+            SET payload = coalesce(payload, @built), status = 'delivering', updated_at = clock_timestamp()
             WHERE id = @id AND instance_id = @instanceId AND status IN ('pending', 'delivering')
             RETURNING payload
             """, new { id, instanceId, built }, cancellationToken: ct));
@@ -238,7 +238,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                 RETURNING attempt
             ), counted AS (
                 UPDATE impact.impact_deliveries
-                SET attempt_count = attempt_count + 1, last_error = @error, updated_at = now()
+                SET attempt_count = attempt_count + 1, last_error = @error, updated_at = clock_timestamp()
                 WHERE id = @id
             )
             SELECT attempt FROM attempt
@@ -262,7 +262,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         var row = await conn.QuerySingleOrDefaultAsync<Delivery>(new CommandDefinition(
             $"""
             UPDATE impact.impact_deliveries
-            SET status = @status, last_error = @error, completed_at = now(), updated_at = now()
+            SET status = @status, last_error = @error, completed_at = clock_timestamp(), updated_at = clock_timestamp()
             WHERE id = @id AND instance_id = @instanceId
             RETURNING {Columns}
             """, new { id, instanceId, status, error = succeeded ? null : error }, tx, cancellationToken: ct));
@@ -273,7 +273,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
 
         await conn.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE impact.scheduled_deliveries SET last_status = @status, last_error = @error, updated_at = now()
+            UPDATE impact.scheduled_deliveries SET last_status = @status, last_error = @error, updated_at = clock_timestamp()
             WHERE id = @scheduleId
             """, new { scheduleId = row.ScheduleId, status, error = succeeded ? null : error }, tx, cancellationToken: ct));
         await EventLog.AppendAsync(conn, tx, succeeded ? EventTypes.ImpactDeliverySucceeded : EventTypes.ImpactDeliveryFailed, row.CompanyId,
@@ -420,7 +420,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                 UPDATE impact.impact_deliveries d
                 SET status = 'pending', replay_count = d.replay_count + 1,
                     instance_id = d.idempotency_key || '-replay-' || (d.replay_count + 1),
-                    completed_at = NULL, start_requested_at = @now, updated_at = now()
+                    completed_at = NULL, start_requested_at = @now, updated_at = clock_timestamp()
                 FROM target WHERE d.id = target.id
                 RETURNING d.id, d.instance_id
             ), audited AS (

@@ -132,7 +132,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, TimeProvider time
             UPDATE impact.scheduled_deliveries
             SET schedule = @schedule, cron_expression = @cron, period_kind = @period, time_zone = @zone,
                 organization_id = @organizationId, program_id = @programId, active = @active,
-                next_run = @nextRun, updated_at = now()
+                next_run = @nextRun, updated_at = clock_timestamp()
             WHERE id = @id
             RETURNING {Columns}
             """,

@@ -11,10 +11,10 @@ public static class PrivacyAudit
     public const string System = "system";
 
     /// <summary>
-    /// Appends one row in the caller's transaction; <paramref name="performedBy"/> is the token's principal of whoever
+    /// Appends one row in the caller's transaction (or on its own when <paramref name="tx"/> is null, for a step done outside one); <paramref name="performedBy"/> is the token's principal of whoever
     /// made the call, or <see cref="System"/>.
     /// </summary>
-    public static Task AppendAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid requestId, string action, object? details,
+    public static Task AppendAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid requestId, string action, object? details,
         string performedBy, CancellationToken ct = default) =>
         conn.ExecuteAsync(new CommandDefinition(
             """

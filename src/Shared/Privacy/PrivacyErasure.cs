@@ -3,49 +3,117 @@ using Azure.Storage.Blobs.Specialized;
 using Dapper;
 using Impact.Shared.Backfill;
 using Impact.Shared.Events;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Impact.Shared.Privacy;
 
 /// <summary>
-/// Erases a person (GDPR Art. 17) in a fixed cascade order, in one transaction: export ZIPs, the person's
-/// records in backfill uploads and error files, error texts quoting them, stored webhook payloads, event
-/// data, ratings, sessions, bookings, and last the user row. Aggregates survive anonymised:
-/// sessions and ratings keep their values and lose the person. Before committing it checks that no column in
-/// <see cref="PrivacyMap"/> still holds the person's id or e-mail; if one does, everything rolls back.
-/// Every step is audited; re-running a finished erasure changes nothing.
+/// Erases a person (GDPR Art. 17) in a fixed cascade order: export ZIPs, the person's records in backfill uploads
+/// and error files, error texts quoting them, stored webhook payloads, event data, ratings, sessions, bookings, and
+/// last the user row. Aggregates survive anonymised: sessions and ratings keep their values and lose the person.
+/// The blob steps run outside any transaction (an open transaction holds back the event feed and the relay of every
+/// company, and a person's files may be gigabytes); each is idempotent, so a retried run redoes them harmlessly.
+/// The database steps then run in one short transaction that locks the request and the user row, checks that no
+/// backfill job or export ZIP appeared since the blob steps (else it goes round again), checks that no column in
+/// <see cref="PrivacyMap"/> and no masked file still holds the person, and commits the deletion together with the
+/// completion. Every step is audited when it is done; re-running a finished erasure changes nothing.
 /// </summary>
-public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClient blobs, TimeProvider time)
+public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClient blobs, IOptions<PrivacyOptions> options)
 {
+    // Rounds of blob steps before giving up when new files keep appearing (the orchestration retries after that).
+    private const int MaxRounds = 5;
+
     /// <summary>Runs the approved erasure <paramref name="requestId"/>. Does nothing unless it is <see cref="PrivacyRequestStatus.Processing"/>.</summary>
     public async Task<ErasureResult> RunAsync(Guid requestId, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
         var request = await conn.QuerySingleOrDefaultAsync<(Guid? UserId, string Status, string? ApprovedBy)>(new CommandDefinition(
-            "SELECT user_id, status, approved_by FROM impact.privacy_requests WHERE id = @requestId AND type = 'delete' FOR UPDATE",
-            new { requestId }, tx, cancellationToken: ct));
+            "SELECT user_id, status, approved_by FROM impact.privacy_requests WHERE id = @requestId AND type = 'delete'",
+            new { requestId }, cancellationToken: ct));
         if (request.Status != PrivacyRequestStatus.Processing || request.ApprovedBy is not { } by)
         {
             return new ErasureResult(request.Status ?? PrivacyRequestStatus.Missing, []);
         }
 
+        // The user row stays until the final transaction, so a crashed run finds the person (and their e-mail) again.
+        var subject = request.UserId is { } id
+            ? await conn.QuerySingleOrDefaultAsync<(Guid Id, string Email, Guid? CompanyId)>(new CommandDefinition(
+                "SELECT id, email, company_id FROM impact.users WHERE id = @id", new { id }, cancellationToken: ct))
+            : default;
+
         var steps = new List<KeyValuePair<string, int>>();
+        var scannedJobs = new HashSet<Guid>();
+        var masked = new List<BackfillFile>();
+        for (var round = 1; ; round++)
+        {
+            if (subject.Id != Guid.Empty)
+            {
+                // Outside any transaction: deleting and rewriting blobs can take minutes. Each step is audited (and
+                // progress shown) as soon as it is done; a retry finds nothing left to delete or mask.
+                var exports = await DeleteExportBlobsAsync(conn, subject.Id, ct);
+                await AuditStepAsync(conn, requestId, steps, "export_blobs_deleted", exports, by, 10, ct);
+                var files = await BackfillFilesAsync(conn, scannedJobs, ct);
+                var records = await MaskBackfillFilesAsync(files, subject.Email, masked, ct);
+                scannedJobs.UnionWith(files.Select(f => f.JobId));
+                await AuditStepAsync(conn, requestId, steps, "backfill_file_records_masked", records, by, 60, ct);
+            }
+
+            // Checked before the transaction: the files not masked were just read and hold none.
+            var inFiles = subject.Id == Guid.Empty ? 0 : await CountInFilesAsync(masked, subject.Email, ct);
+            var outcome = await FinishAsync(conn, requestId, subject, by, steps, scannedJobs, inFiles, lastRound: round >= MaxRounds, ct);
+            if (outcome is not null)
+            {
+                return new ErasureResult(outcome, steps);
+            }
+        }
+    }
+
+    // The database steps, the verification and the completion in one transaction; null when files appeared meanwhile
+    // (nothing is committed then, and the caller runs the blob steps again for them).
+    private async Task<string?> FinishAsync(NpgsqlConnection conn, Guid requestId, (Guid Id, string Email, Guid? CompanyId) subject, string by,
+        List<KeyValuePair<string, int>> steps, HashSet<Guid> scannedJobs, long inFiles, bool lastRound, CancellationToken ct)
+    {
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var status = await conn.ExecuteScalarAsync<string>(new CommandDefinition(
+            "SELECT status FROM impact.privacy_requests WHERE id = @requestId FOR UPDATE", new { requestId }, tx, cancellationToken: ct));
+        if (status != PrivacyRequestStatus.Processing)
+        {
+            return status ?? PrivacyRequestStatus.Missing; // another run finished it meanwhile
+        }
+
+        var dbSteps = new List<KeyValuePair<string, int>>();
         async Task Step(string action, Func<Task<int>> run)
         {
             var changed = await run();
-            steps.Add(new(action, changed));
+            dbSteps.Add(new(action, changed));
             await PrivacyAudit.AppendAsync(conn, tx, requestId, action, new { rows = changed }, by, ct);
         }
 
-        // The user row is locked until commit, so a webhook cannot re-link new rows to the person mid-erasure.
-        var subject = request.UserId is { } id
-            ? await conn.QuerySingleOrDefaultAsync<(Guid Id, string Email, Guid? CompanyId)>(new CommandDefinition(
-                "SELECT id, email, company_id FROM impact.users WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: ct))
-            : default;
-
         if (subject.Id != Guid.Empty)
         {
+            // The user row is locked until commit, so a webhook cannot re-link new rows to the person mid-erasure, and
+            // an export cannot complete for them (it takes a share lock on the row in its completing transaction).
+            var stillThere = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM impact.users WHERE id = @userId FOR UPDATE)", new { userId = subject.Id }, tx, cancellationToken: ct));
+            var late = await conn.QuerySingleAsync<(long Jobs, long Exports)>(new CommandDefinition(
+                """
+                SELECT (SELECT count(*) FROM impact.backfill_jobs WHERE NOT (id = ANY(@scanned))),
+                       (SELECT count(*) FROM impact.privacy_requests
+                        WHERE user_id = @userId AND type = 'export' AND result_location IS NOT NULL)
+                """, new { scanned = scannedJobs.ToArray(), userId = subject.Id }, tx, cancellationToken: ct));
+            if (stillThere && (late.Jobs > 0 || late.Exports > 0))
+            {
+                if (lastRound)
+                {
+                    throw new InvalidOperationException(
+                        $"Erasure {requestId}: new backfill files or exports of the person keep appearing; retry later.");
+                }
+
+                await tx.RollbackAsync(ct);
+                return null;
+            }
+
             var p = new
             {
                 userId = subject.Id,
@@ -57,10 +125,6 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
                 idKeys = PrivacyMap.EventUserIdKeys.ToArray(),
             };
 
-            await Step("export_blobs_deleted", () => DeleteExportBlobsAsync(conn, tx, subject.Id, ct));
-            var files = await BackfillFilesAsync(conn, tx, ct);
-            var masked = new List<BackfillFile>();
-            await Step("backfill_file_records_masked", () => MaskBackfillFilesAsync(files, subject.Email, masked, ct));
             await Step("error_texts_scrubbed", () => ScrubErrorTextsAsync(conn, tx, subject.Id, subject.Email, ct));
             await Step("webhook_payloads_anonymised", () => conn.ExecuteAsync(new CommandDefinition(
                 """
@@ -78,7 +142,7 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
                                   THEN to_jsonb(@marker::text)
                                   ELSE x.v END)
                                FROM jsonb_each(d.payload) AS x(k, v)),
-                    updated_at = now()
+                    updated_at = clock_timestamp()
                 WHERE lower(d.payload ->> 'participant_email') = @email
                    OR lower(d.payload ->> 'volunteer_email') = @email
                    OR d.payload ->> 'rating_id' IN (SELECT external_id FROM ratings)
@@ -100,7 +164,7 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
             await Step("ratings_anonymised", () => conn.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE impact.kintell_ratings
-                SET rater_id = NULLIF(rater_id, @userId), feedback_text = NULL, updated_at = now()
+                SET rater_id = NULLIF(rater_id, @userId), feedback_text = NULL, updated_at = clock_timestamp()
                 WHERE rater_id = @userId
                    OR (feedback_text IS NOT NULL
                        AND session_external_id IN (SELECT external_id FROM impact.kintell_sessions
@@ -123,13 +187,13 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
             await Step("sessions_anonymised", () => conn.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE impact.kintell_sessions
-                SET participant_id = NULLIF(participant_id, @userId), volunteer_id = NULLIF(volunteer_id, @userId), updated_at = now()
+                SET participant_id = NULLIF(participant_id, @userId), volunteer_id = NULLIF(volunteer_id, @userId), updated_at = clock_timestamp()
                 WHERE participant_id = @userId OR volunteer_id = @userId
                 """, p, tx, cancellationToken: ct)));
             await Step("bookings_anonymised", () => conn.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE impact.kintell_bookings
-                SET participant_id = NULLIF(participant_id, @userId), volunteer_id = NULLIF(volunteer_id, @userId), updated_at = now()
+                SET participant_id = NULLIF(participant_id, @userId), volunteer_id = NULLIF(volunteer_id, @userId), updated_at = clock_timestamp()
                 WHERE participant_id = @userId OR volunteer_id = @userId
                 """, p, tx, cancellationToken: ct)));
             // Stored Idempotency-Key answers (kept 24 h) that name the person: the retry of that request runs again.
@@ -139,27 +203,42 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
             await Step("user_deleted", () => conn.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM impact.users WHERE id = @userId", p, tx, cancellationToken: ct)));
 
-            var remaining = await CountRemainingAsync(conn, tx, subject.Id, subject.Email, ct)
-                            + await CountInFilesAsync(masked, subject.Email, ct); // the others were just read and hold none
+            var remaining = await CountRemainingAsync(conn, tx, subject.Id, subject.Email, ct) + inFiles;
             if (remaining > 0)
             {
                 throw new InvalidOperationException(
-                    $"Erasure {requestId} left {remaining} row(s) referring to the person; rolled back.");
+                    $"Erasure {requestId} left {remaining} row(s) or file record(s) referring to the person; rolled back.");
             }
 
             await Step("verified", () => Task.FromResult((int)remaining));
         }
 
+        // clock_timestamp(), not now(): the completion is stamped when it happens, after every step, not when
+        // this transaction began.
         await EventLog.AppendAsync(conn, tx, EventTypes.PrivacyUserDeleted, subject.CompanyId,
             new { requestId }, requestId.ToString(), ct);
         await conn.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE impact.privacy_requests SET status = 'completed', progress = 100, completed_at = @now, updated_at = now()
+            UPDATE impact.privacy_requests SET status = 'completed', progress = 100, completed_at = clock_timestamp(), updated_at = clock_timestamp()
             WHERE id = @requestId
-            """, new { requestId, now = time.GetUtcNow().UtcDateTime }, tx, cancellationToken: ct));
+            """, new { requestId }, tx, cancellationToken: ct));
         await PrivacyAudit.AppendAsync(conn, tx, requestId, "completed", null, by, ct);
         await tx.CommitAsync(ct);
-        return new ErasureResult(PrivacyRequestStatus.Completed, steps);
+        steps.AddRange(dbSteps);
+        return PrivacyRequestStatus.Completed;
+    }
+
+    // A blob step's audit row and progress, each committed on its own.
+    private static async Task AuditStepAsync(NpgsqlConnection conn, Guid requestId, List<KeyValuePair<string, int>> steps, string action,
+        int changed, string by, int progress, CancellationToken ct)
+    {
+        steps.Add(new(action, changed));
+        await PrivacyAudit.AppendAsync(conn, null, requestId, action, new { rows = changed }, by, ct);
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.privacy_requests SET progress = greatest(progress, @progress), updated_at = clock_timestamp()
+            WHERE id = @requestId AND status = 'processing'
+            """, new { requestId, progress = (short)progress }, cancellationToken: ct));
     }
 
     /// <summary>
@@ -224,21 +303,22 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
     private static string LiteralPattern(string text) =>
         string.Concat(text.Select(ch => char.IsAsciiLetterOrDigit(ch) ? ch.ToString() : "\\" + ch));
 
-    private sealed record BackfillFile(BlockBlobClient Blob, char Delimiter);
+    private sealed record BackfillFile(Guid JobId, BlockBlobClient Blob, char Delimiter);
 
-    private async Task<List<BackfillFile>> BackfillFilesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    // The upload and error file of every job not scanned yet.
+    private async Task<List<BackfillFile>> BackfillFilesAsync(NpgsqlConnection conn, HashSet<Guid> scanned, CancellationToken ct)
     {
-        var jobs = await conn.QueryAsync<(string Container, string BlobName, string ErrorBlobName, string Delimiter)>(new CommandDefinition(
-            "SELECT blob_container, blob_name, error_blob_name, delimiter FROM impact.backfill_jobs ORDER BY created_at",
-            transaction: tx, cancellationToken: ct));
+        var jobs = await conn.QueryAsync<(Guid Id, string Container, string BlobName, string ErrorBlobName, string Delimiter)>(new CommandDefinition(
+            "SELECT id, blob_container, blob_name, error_blob_name, delimiter FROM impact.backfill_jobs WHERE NOT (id = ANY(@scanned)) ORDER BY created_at",
+            new { scanned = scanned.ToArray() }, cancellationToken: ct));
         return [.. jobs.SelectMany(j => new[]
         {
-            new BackfillFile(blobs.GetBlobContainerClient(j.Container).GetBlockBlobClient(j.BlobName), j.Delimiter[0]),
-            new BackfillFile(blobs.GetBlobContainerClient(j.Container).GetBlockBlobClient(j.ErrorBlobName), ','),
+            new BackfillFile(j.Id, blobs.GetBlobContainerClient(j.Container).GetBlockBlobClient(j.BlobName), j.Delimiter[0]),
+            new BackfillFile(j.Id, blobs.GetBlobContainerClient(j.Container).GetBlockBlobClient(j.ErrorBlobName), ','),
         })];
     }
 
-    // Blob writes cannot be rolled back; if the transaction fails, a re-run finds those records already masked.
+    // Idempotent: a re-run finds those records already masked.
     private async Task<int> MaskBackfillFilesAsync(IEnumerable<BackfillFile> files, string email, List<BackfillFile> changed, CancellationToken ct)
     {
         var records = 0;
@@ -266,25 +346,34 @@ public sealed class PrivacyErasure(NpgsqlDataSource dataSource, BlobServiceClien
         return found;
     }
 
-    private async Task<int> DeleteExportBlobsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid userId, CancellationToken ct)
+    // Every export ZIP of the person, also of an export still running (its ZIP may be written before the request
+    // records it; that export then fails at completion, see PrivacyRequestStore.CompleteExportAsync). Idempotent.
+    private async Task<int> DeleteExportBlobsAsync(NpgsqlConnection conn, Guid userId, CancellationToken ct)
     {
-        var exports = (await conn.QueryAsync<(Guid Id, string Location)>(new CommandDefinition(
-            """
-            SELECT id, result_location FROM impact.privacy_requests
-            WHERE user_id = @userId AND type = 'export' AND result_location IS NOT NULL
-            FOR UPDATE
-            """, new { userId }, tx, cancellationToken: ct))).ToList();
-        foreach (var (_, location) in exports)
+        var exports = (await conn.QueryAsync<(Guid Id, string? Location)>(new CommandDefinition(
+            "SELECT id, result_location FROM impact.privacy_requests WHERE user_id = @userId AND type = 'export'",
+            new { userId }, cancellationToken: ct))).ToList();
+        var deleted = 0;
+        foreach (var (exportId, location) in exports)
         {
-            var slash = location.IndexOf('/', StringComparison.Ordinal);
-            await blobs.GetBlobContainerClient(location[..slash]).GetBlobClient(location[(slash + 1)..])
-                .DeleteIfExistsAsync(cancellationToken: ct);
+            var any = false;
+            foreach (var (container, name) in new[] { (options.Value.ExportsContainer, $"{exportId}.zip"), Split(location) }.Distinct())
+            {
+                if (container is not null && name is not null)
+                {
+                    any |= (await blobs.GetBlobContainerClient(container).GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: ct)).Value;
+                }
+            }
+
+            deleted += any ? 1 : 0;
         }
 
-        // Deleting a blob cannot be rolled back; if the transaction fails, a re-run finds the rows and deletes nothing new.
         await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE impact.privacy_requests SET result_location = NULL, updated_at = now() WHERE id = ANY(@ids)",
-            new { ids = exports.Select(e => e.Id).ToArray() }, tx, cancellationToken: ct));
-        return exports.Count;
+            "UPDATE impact.privacy_requests SET result_location = NULL, updated_at = clock_timestamp() WHERE id = ANY(@ids) AND result_location IS NOT NULL",
+            new { ids = exports.Select(e => e.Id).ToArray() }, cancellationToken: ct));
+        return deleted;
     }
+
+    private static (string? Container, string? Name) Split(string? location) =>
+        location?.IndexOf('/', StringComparison.Ordinal) is int slash and > 0 ? (location[..slash], location[(slash + 1)..]) : (null, null);
 }

@@ -164,11 +164,11 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
         var updated = await conn.QuerySingleAsync<PrivacyRequest>(new CommandDefinition(
             approve
                 ? $"""
-                  UPDATE impact.privacy_requests SET status = 'processing', approved_by = @by, updated_at = now()
+                  UPDATE impact.privacy_requests SET status = 'processing', approved_by = @by, updated_at = clock_timestamp()
                   WHERE id = @id RETURNING {Columns}
                   """
                 : $"""
-                  UPDATE impact.privacy_requests SET status = 'rejected', rejected_by = @by, completed_at = now(), updated_at = now()
+                  UPDATE impact.privacy_requests SET status = 'rejected', rejected_by = @by, completed_at = clock_timestamp(), updated_at = clock_timestamp()
                   WHERE id = @id RETURNING {Columns}
                   """,
             new { id, by }, tx, cancellationToken: ct));
@@ -188,7 +188,7 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
         await using var tx = await conn.BeginTransactionAsync(ct);
         var expired = await conn.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE impact.privacy_requests SET status = 'expired', completed_at = now(), updated_at = now()
+            UPDATE impact.privacy_requests SET status = 'expired', completed_at = clock_timestamp(), updated_at = clock_timestamp()
             WHERE id = @id AND status = 'awaiting_approval'
             """, new { id }, tx, cancellationToken: ct));
         if (expired > 0)
@@ -209,7 +209,7 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
         await using var tx = await conn.BeginTransactionAsync(ct);
         var failed = await conn.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE impact.privacy_requests SET status = 'failed', error = @error, completed_at = now(), updated_at = now()
+            UPDATE impact.privacy_requests SET status = 'failed', error = @error, completed_at = clock_timestamp(), updated_at = clock_timestamp()
             WHERE id = @id AND status IN ('pending', 'awaiting_approval', 'processing')
             """, new { id, error }, tx, cancellationToken: ct));
         if (failed > 0)
@@ -227,7 +227,7 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
         await using var tx = await conn.BeginTransactionAsync(ct);
         var started = await conn.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE impact.privacy_requests SET status = 'processing', progress = 5, updated_at = now()
+            UPDATE impact.privacy_requests SET status = 'processing', progress = 5, updated_at = clock_timestamp()
             WHERE id = @id AND status = 'pending'
             """, new { id }, tx, cancellationToken: ct));
         if (started > 0)
@@ -243,34 +243,89 @@ public sealed class PrivacyRequestStore(NpgsqlDataSource dataSource, TimeProvide
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE impact.privacy_requests SET progress = @progress, updated_at = now() WHERE id = @id AND status = 'processing'",
+            "UPDATE impact.privacy_requests SET progress = @progress, updated_at = clock_timestamp() WHERE id = @id AND status = 'processing'",
             new { id, progress = (short)Math.Clamp(progress, 0, 100) }, cancellationToken: ct));
     }
 
+    /// <summary>Why an export whose person was erased before it completed failed (the request's <c>error</c>).</summary>
+    public const string ErasedBeforeCompletion =
+        "The person was erased before the export completed; the export was discarded and no file of it is kept.";
+
     /// <summary>
     /// Completes a processing export at <paramref name="result"/>'s location: the audit row and the
-    /// <c>privacy.export.completed</c> event in the same transaction. Does nothing for a request no longer processing.
+    /// <c>privacy.export.completed</c> event in the same transaction. In that transaction it re-checks the subject: when the
+    /// person is gone (an erasure finished after the export's snapshot) the request fails with
+    /// <see cref="ErasedBeforeCompletion"/> instead, and the caller deletes the ZIP. The user row is share-locked, so an
+    /// erasure running now waits for this commit (and then deletes the ZIP itself). Does nothing for a request no longer
+    /// processing. Returns the request's status afterwards.
     /// </summary>
-    public async Task CompleteExportAsync(PrivacyRequest request, ExportResult result, CancellationToken ct = default)
+    public async Task<string> CompleteExportAsync(PrivacyRequest request, ExportResult result, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var completed = await conn.ExecuteAsync(new CommandDefinition(
+        // The person's row first, then the request's: the order an erasure takes them in (it locks the user row, and
+        // deleting it updates the person's requests), so the two never wait for each other in a circle.
+        var subject = await conn.QuerySingleOrDefaultAsync<(Guid Id, Guid? CompanyId)?>(new CommandDefinition(
             """
-            UPDATE impact.privacy_requests
-            SET status = 'completed', progress = 100, result_location = @location, completed_at = @now, updated_at = now()
-            WHERE id = @id AND status = 'processing'
-            """, new { id = request.Id, location = result.Location, now = time.GetUtcNow().UtcDateTime }, tx, cancellationToken: ct));
-        if (completed > 0)
+            SELECT u.id, u.company_id FROM impact.users u
+            WHERE u.id = (SELECT user_id FROM impact.privacy_requests WHERE id = @id)
+            FOR SHARE OF u
+            """, new { id = request.Id }, tx, cancellationToken: ct));
+        var current = await conn.QuerySingleOrDefaultAsync<(string Status, Guid? UserId)>(new CommandDefinition(
+            "SELECT status, user_id FROM impact.privacy_requests WHERE id = @id FOR UPDATE", new { id = request.Id }, tx, cancellationToken: ct));
+        if (current.Status != PrivacyRequestStatus.Processing)
         {
-            var companyId = await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(
-                "SELECT company_id FROM impact.users WHERE id = @userId", new { userId = request.UserId }, tx, cancellationToken: ct));
-            await PrivacyAudit.AppendAsync(conn, tx, request.Id, "export_completed",
-                new { files = result.Files.Count, rows = result.Rows }, PrivacyAudit.System, ct);
-            await EventLog.AppendAsync(conn, tx, EventTypes.PrivacyExportCompleted, companyId,
-                new { requestId = request.Id, userId = request.UserId }, request.Id.ToString(), ct);
+            await tx.CommitAsync(ct);
+            return current.Status ?? PrivacyRequestStatus.Missing;
         }
 
+        if (subject is not { } person || current.UserId != person.Id)
+        {
+            await FailErasedAsync(conn, tx, request.Id, ct);
+            await tx.CommitAsync(ct);
+            return PrivacyRequestStatus.Failed;
+        }
+
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.privacy_requests
+            SET status = 'completed', progress = 100, result_location = @location, completed_at = clock_timestamp(), updated_at = clock_timestamp()
+            WHERE id = @id
+            """, new { id = request.Id, location = result.Location }, tx, cancellationToken: ct));
+        await PrivacyAudit.AppendAsync(conn, tx, request.Id, "export_completed",
+            new { files = result.Files.Count, rows = result.Rows }, PrivacyAudit.System, ct);
+        await EventLog.AppendAsync(conn, tx, EventTypes.PrivacyExportCompleted, person.CompanyId,
+            new { requestId = request.Id, userId = current.UserId }, request.Id.ToString(), ct);
         await tx.CommitAsync(ct);
+        return PrivacyRequestStatus.Completed;
+    }
+
+    /// <summary>
+    /// Fails an export whose person no longer exists (erased) with <see cref="ErasedBeforeCompletion"/>, audited; a request
+    /// already final stays as it is. Returns the request's status afterwards.
+    /// </summary>
+    public async Task<string> DiscardExportAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await FailErasedAsync(conn, tx, id, ct);
+        var status = await conn.ExecuteScalarAsync<string>(new CommandDefinition(
+            "SELECT status FROM impact.privacy_requests WHERE id = @id", new { id }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return status ?? PrivacyRequestStatus.Missing;
+    }
+
+    private static async Task FailErasedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
+    {
+        var failed = await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.privacy_requests
+            SET status = 'failed', error = @error, result_location = NULL, completed_at = clock_timestamp(), updated_at = clock_timestamp()
+            WHERE id = @id AND type = 'export' AND status IN ('pending', 'processing')
+            """, new { id, error = ErasedBeforeCompletion }, tx, cancellationToken: ct));
+        if (failed > 0)
+        {
+            await PrivacyAudit.AppendAsync(conn, tx, id, "export_discarded", new { reason = "subject erased" }, PrivacyAudit.System, ct);
+        }
     }
 }

@@ -56,7 +56,7 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
         await using var tx = await conn.BeginTransactionAsync(ct);
         var changed = await conn.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE impact.webhook_deliveries SET status = 'discarded', updated_at = now()
+            UPDATE impact.webhook_deliveries SET status = 'discarded', updated_at = clock_timestamp()
             WHERE source = @source AND delivery_id = @deliveryId AND status = 'dead_lettered'
             """,
             new { source, deliveryId }, tx, cancellationToken: ct));
@@ -124,7 +124,7 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
         await using var tx = await conn.BeginTransactionAsync(ct);
         var released = (await conn.QueryAsync<WebhookMessage>(new CommandDefinition(
             """
-            UPDATE impact.webhook_deliveries SET status = 'received', updated_at = now()
+            UPDATE impact.webhook_deliveries SET status = 'received', updated_at = clock_timestamp()
             WHERE status = 'dead_lettered' AND received_at >= @since
             RETURNING source, delivery_id AS DeliveryId
             """,

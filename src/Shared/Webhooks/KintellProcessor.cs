@@ -91,7 +91,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
         await conn.ExecuteAsync(new CommandDefinition(
             """
             UPDATE impact.webhook_deliveries
-            SET status = 'processed', attempts = attempts + 1, last_error = NULL, processed_at = now(), updated_at = now()
+            SET status = 'processed', attempts = attempts + 1, last_error = NULL, processed_at = clock_timestamp(), updated_at = clock_timestamp()
             WHERE source = @source AND delivery_id = @deliveryId
             """,
             new { source, deliveryId }, tx, cancellationToken: ct));
@@ -113,7 +113,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             ON CONFLICT (email) DO UPDATE
             SET role = COALESCE(impact.users.role, EXCLUDED.role),
                 company_id = COALESCE(impact.users.company_id, EXCLUDED.company_id),
-                updated_at = now()
+                updated_at = clock_timestamp()
             RETURNING id, company_id
             """;
         var participant = await conn.QuerySingleAsync<(Guid Id, Guid? CompanyId)>(new CommandDefinition(
@@ -138,7 +138,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
                 volunteer_id = EXCLUDED.volunteer_id, company_id = EXCLUDED.company_id,
                 scheduled_at = EXCLUDED.scheduled_at, completed_at = EXCLUDED.completed_at,
                 duration_minutes = EXCLUDED.duration_minutes, topics = EXCLUDED.topics,
-                language_level = EXCLUDED.language_level, updated_at = now()
+                language_level = EXCLUDED.language_level, updated_at = clock_timestamp()
             -- A delivery that changes nothing (the same payload re-sent under a new delivery id) updates nothing.
             WHERE (kintell_sessions.session_type, kintell_sessions.participant_id, kintell_sessions.volunteer_id, kintell_sessions.company_id,
                    kintell_sessions.scheduled_at, kintell_sessions.completed_at, kintell_sessions.duration_minutes, kintell_sessions.topics,
@@ -181,7 +181,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             ON CONFLICT (external_id) DO UPDATE
             SET session_external_id = EXCLUDED.session_external_id, rater_id = EXCLUDED.rater_id,
                 from_role = EXCLUDED.from_role, rating = EXCLUDED.rating, rating_normalized = EXCLUDED.rating_normalized,
-                feedback_text = EXCLUDED.feedback_text, rated_at = EXCLUDED.rated_at, updated_at = now()
+                feedback_text = EXCLUDED.feedback_text, rated_at = EXCLUDED.rated_at, updated_at = clock_timestamp()
             WHERE (kintell_ratings.session_external_id, kintell_ratings.rater_id, kintell_ratings.from_role, kintell_ratings.rating,
                    kintell_ratings.rating_normalized, kintell_ratings.feedback_text, kintell_ratings.rated_at)
                   IS DISTINCT FROM
@@ -213,7 +213,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             ON CONFLICT (external_id) DO UPDATE
             SET session_type = EXCLUDED.session_type, participant_id = EXCLUDED.participant_id,
                 volunteer_id = EXCLUDED.volunteer_id, company_id = EXCLUDED.company_id,
-                scheduled_at = EXCLUDED.scheduled_at, updated_at = now()
+                scheduled_at = EXCLUDED.scheduled_at, updated_at = clock_timestamp()
             WHERE (kintell_bookings.session_type, kintell_bookings.participant_id, kintell_bookings.volunteer_id,
                    kintell_bookings.company_id, kintell_bookings.scheduled_at)
                   IS DISTINCT FROM

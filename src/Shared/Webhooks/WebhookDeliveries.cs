@@ -1,4 +1,5 @@
 using Dapper;
+using Impact.Shared.Database;
 using Npgsql;
 
 namespace Impact.Shared.Webhooks;
@@ -40,7 +41,7 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
         await conn.ExecuteAsync(new CommandDefinition(
             """
             UPDATE impact.webhook_deliveries
-            SET status = 'queued', queued_at = now(), updated_at = now()
+            SET status = 'queued', queued_at = clock_timestamp(), updated_at = clock_timestamp()
             WHERE source = @source AND delivery_id = @deliveryId AND status = 'received'
             """,
             new { source, deliveryId }, cancellationToken: ct));
@@ -48,39 +49,51 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// The outbox sweep: deliveries still <c>received</c> after <paramref name="olderThan"/> are handed to
-    /// <paramref name="enqueue"/> and marked queued, in batches, skipping rows another instance is sweeping.
-    /// Returns how many were enqueued.
+    /// <paramref name="enqueue"/> and marked queued, in batches; an instance that finds another one sweeping skips
+    /// this round. Returns how many were enqueued.
     /// </summary>
     public async Task<int> SweepAsync(TimeSpan olderThan, int batchSize, Func<WebhookMessage, Task> enqueue, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        // An advisory lock, not row locks in an open transaction: no transaction is open while the queue is called.
+        await using var turn = await SessionLock.TryAcquireAsync(conn, "impact.webhook_deliveries:sweep", ct);
+        if (turn is null)
+        {
+            return 0;
+        }
+
         var stuck = (await conn.QueryAsync<(long Id, string Source, string DeliveryId)>(new CommandDefinition(
             """
             SELECT id, source, delivery_id
             FROM impact.webhook_deliveries
-            WHERE status = 'received' AND received_at < now() - make_interval(secs => @seconds)
+            WHERE status = 'received' AND received_at < clock_timestamp() - make_interval(secs => @seconds)
             ORDER BY received_at
             LIMIT @batchSize
-            FOR UPDATE SKIP LOCKED
             """,
-            new { seconds = olderThan.TotalSeconds, batchSize }, tx, cancellationToken: ct))).ToList();
+            new { seconds = olderThan.TotalSeconds, batchSize }, cancellationToken: ct))).ToList();
 
         var sent = new List<long>(stuck.Count);
-        foreach (var row in stuck)
+        try
         {
-            await enqueue(new WebhookMessage(row.Source, row.DeliveryId));
-            sent.Add(row.Id);
+            foreach (var row in stuck)
+            {
+                await enqueue(new WebhookMessage(row.Source, row.DeliveryId));
+                sent.Add(row.Id);
+            }
+        }
+        finally
+        {
+            // What was sent is marked even when a later send fails; the rest stays received for the next sweep.
+            // A delivery processed meanwhile keeps its status.
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE impact.webhook_deliveries
+                SET status = 'queued', queued_at = clock_timestamp(), updated_at = clock_timestamp()
+                WHERE id = ANY(@sent) AND status = 'received'
+                """,
+                new { sent = sent.ToArray() }, cancellationToken: CancellationToken.None));
         }
 
-        await conn.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE impact.webhook_deliveries
-            SET status = 'queued', queued_at = now(), updated_at = now()
-            WHERE id = ANY(@sent)
-            """,
-            new { sent = sent.ToArray() }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
         return sent.Count;
     }
 
@@ -97,7 +110,7 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
             """
             UPDATE impact.webhook_deliveries
             SET status = CASE WHEN status = 'dead_lettered' OR attempts + 1 >= @maxAttempts THEN 'dead_lettered' ELSE 'failed' END,
-                attempts = attempts + 1, last_error = left(@error, 2000), updated_at = now()
+                attempts = attempts + 1, last_error = left(@error, 2000), updated_at = clock_timestamp()
             WHERE source = @source AND delivery_id = @deliveryId AND status NOT IN ('processed', 'discarded')
             RETURNING status, attempts
             """,
@@ -120,7 +133,7 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
             UPDATE impact.webhook_deliveries
             SET status = CASE WHEN attempts + 1 >= @maxAttempts THEN 'dead_lettered' ELSE 'queued' END,
                 attempts = attempts + 1, last_error = COALESCE(last_error, left(@error, 2000)),
-                queued_at = now(), updated_at = now()
+                queued_at = clock_timestamp(), updated_at = clock_timestamp()
             WHERE source = @source AND delivery_id = @deliveryId AND status NOT IN ('processed', 'discarded', 'dead_lettered')
             RETURNING status
             """,
@@ -144,12 +157,12 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
                 FROM impact.webhook_deliveries
                 WHERE status IN ('queued', 'failed')
                   AND (status = 'queued' OR attempts < @maxAttempts)
-                  AND updated_at < now() - make_interval(secs => @seconds)
+                  AND updated_at < clock_timestamp() - make_interval(secs => @seconds)
                 ORDER BY updated_at
                 LIMIT @batchSize
                 FOR UPDATE SKIP LOCKED)
             UPDATE impact.webhook_deliveries d
-            SET status = 'queued', queued_at = now(), updated_at = now()
+            SET status = 'queued', queued_at = clock_timestamp(), updated_at = clock_timestamp()
             FROM stale
             WHERE d.id = stale.id
             RETURNING d.source, d.delivery_id AS DeliveryId
@@ -167,7 +180,7 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
         return await conn.ExecuteAsync(new CommandDefinition(
             """
             UPDATE impact.webhook_deliveries
-            SET status = 'dead_lettered', updated_at = now()
+            SET status = 'dead_lettered', updated_at = clock_timestamp()
             WHERE status = 'failed' AND attempts >= @maxAttempts
             """,
             new { maxAttempts }, cancellationToken: ct));
@@ -195,7 +208,7 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
         return await conn.ExecuteAsync(new CommandDefinition(
             """
             DELETE FROM impact.webhook_deliveries
-            WHERE status IN ('processed', 'discarded') AND received_at < now() - make_interval(secs => @seconds)
+            WHERE status IN ('processed', 'discarded') AND received_at < clock_timestamp() - make_interval(secs => @seconds)
             """,
             new { seconds = retention.TotalSeconds }, cancellationToken: ct));
     }

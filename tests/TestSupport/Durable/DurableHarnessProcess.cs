@@ -68,6 +68,8 @@ public sealed class DurableHarnessProcess : IAsyncDisposable
             // Task hub names: letters and digits, starting with a letter, at most 45 characters.
             ["Harness__TaskHub"] = "h" + Guid.NewGuid().ToString("N")[..20],
             ["Harness__WorkerId"] = "harness-" + port,
+            ["Harness__ControlQueueVisibilityTimeout"] = HostJsonStorageProvider("controlQueueVisibilityTimeout"),
+            ["Harness__WorkItemQueueVisibilityTimeout"] = HostJsonStorageProvider("workItemQueueVisibilityTimeout"),
             ["Logging__LogLevel__Default"] = "Warning",
             // The app's registration validates every feature's settings, webhooks included.
             ["Webhooks__Kintell__Secrets"] = "test-only-kintell-secret",
@@ -83,6 +85,15 @@ public sealed class DurableHarnessProcess : IAsyncDisposable
         var harness = new DurableHarnessProcess(env, port);
         await harness.StartAsync();
         return harness;
+    }
+
+    /// <summary>A setting of <c>extensions.durableTask.storageProvider</c> in the Functions app's host.json, so the harness recovers as the app does.</summary>
+    public static string HostJsonStorageProvider(string name)
+    {
+        var hostJson = Path.Combine(LocalServices.RepositoryRoot, "src", "Ingest.Functions", "host.json");
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(hostJson));
+        return doc.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("storageProvider").GetProperty(name).GetString()
+            ?? throw new InvalidOperationException($"host.json sets no durableTask.storageProvider.{name}");
     }
 
     /// <summary>(Re)starts the process with the same task hub, worker id and port; returns once it is ready.</summary>
