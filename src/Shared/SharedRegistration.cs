@@ -3,6 +3,7 @@ using Azure.Messaging.ServiceBus;
 using Impact.Shared.Backfill;
 using Impact.Shared.Database;
 using Impact.Shared.Events;
+using Impact.Shared.Feedback;
 using Impact.Shared.ImpactIn;
 using Impact.Shared.Privacy;
 using Impact.Shared.Storage;
@@ -31,6 +32,7 @@ public static class SharedRegistration
         builder.AddBackfill();
         builder.AddPrivacy();
         builder.AddImpactIn();
+        builder.AddFeedback();
         return builder;
     }
 

@@ -1,6 +1,8 @@
 using System.Text;
 using Dapper;
 using Impact.Shared.Events;
+using Impact.Shared.Feedback.Pipeline;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Impact.Shared.Webhooks;
@@ -9,9 +11,10 @@ namespace Impact.Shared.Webhooks;
 /// Turns a stored Kintell delivery into rows: people resolved by e-mail (created when unknown),
 /// the session, rating or booking upserted by Kintell's id, one domain event, and the delivery
 /// marked processed — all in one transaction, with the delivery row locked so that a message
-/// delivered twice is processed once.
+/// delivered twice is processed once. A rating's feedback text is stored in <c>impact.texts</c> in the same
+/// transaction and queued for screening after the commit (the texts outbox).
 /// </summary>
-public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries)
+public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries, TextOutbox texts, IOptions<TextPipelineOptions> textOptions)
 {
     /// <summary>The source name of Kintell deliveries.</summary>
     public const string Source = "kintell";
@@ -60,13 +63,14 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
         }
 
         var correlationId = $"{source}:{deliveryId}";
+        Guid? textToQueue = null;
         switch (payload)
         {
             case SessionCompleted s:
                 await UpsertSessionAsync(conn, tx, s, correlationId, ct);
                 break;
             case RatingCreated r:
-                await UpsertRatingAsync(conn, tx, r, correlationId, ct);
+                textToQueue = await UpsertRatingAsync(conn, tx, r, correlationId, textOptions.Value.Enabled, ct);
                 break;
             case BookingConfirmed b:
                 await UpsertBookingAsync(conn, tx, b, correlationId, ct);
@@ -81,6 +85,12 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             """,
             new { source, deliveryId }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        if (textToQueue is { } textId)
+        {
+            // After the commit; a queue failure leaves the text for the outbox sweeper.
+            await texts.TryEnqueueAsync([textId], ct);
+        }
+
         return ProcessOutcome.Processed;
     }
 
@@ -150,7 +160,9 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
         }, correlationId, ct);
     }
 
-    private static async Task UpsertRatingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, RatingCreated r, string correlationId, CancellationToken ct)
+    // Returns the id of a new or changed feedback text to queue.
+    private static async Task<Guid?> UpsertRatingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, RatingCreated r, string correlationId,
+        bool storeText, CancellationToken ct)
     {
         // The rating may arrive before its session: the rater and company are then unknown, and stay null.
         var session = await conn.QuerySingleOrDefaultAsync<(Guid? ParticipantId, Guid? VolunteerId, Guid? CompanyId)>(new CommandDefinition(
@@ -177,7 +189,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             tx, cancellationToken: ct));
         if (ratingId is null)
         {
-            return;
+            return null;
         }
 
         await EventLog.AppendAsync(conn, tx, EventTypes.RatingCreated, session.CompanyId, new
@@ -185,6 +197,20 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             ratingId, externalId = r.RatingId, sessionExternalId = r.SessionId, fromRole = r.FromRole, raterId = rater,
             rating = r.Rating, ratingNormalized = r.Normalized,
         }, correlationId, ct);
+        if (!storeText)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(r.FeedbackText))
+        {
+            // The rating no longer carries a text: its old text (and what was derived from it) goes.
+            await TextRows.DeleteAsync(conn, tx, TextSources.KintellRating, r.RatingId, ct);
+            return null;
+        }
+
+        return await TextRows.UpsertAsync(conn, tx, TextSources.KintellRating, r.RatingId, TextSources.FeedbackText, session.CompanyId, rater,
+            r.FeedbackText, ct);
     }
 
     private static async Task UpsertBookingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, BookingConfirmed b, string correlationId, CancellationToken ct)
