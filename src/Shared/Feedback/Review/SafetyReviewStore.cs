@@ -20,7 +20,7 @@ public sealed class SafetyReviewStore(NpgsqlDataSource dataSource, ITextScreener
 
     private const string ItemColumns = """
         q.id, q.text_id AS TextId, q.risk, q.status,
-        coalesce((SELECT array_agg(f.category ORDER BY f.score DESC, f.category) FROM impact.safety_flags f WHERE f.text_id = q.text_id), '{}') AS Categories,
+        coalesce((SELECT string_agg(f.category, ',' ORDER BY f.score DESC, f.category) FROM impact.safety_flags f WHERE f.text_id = q.text_id), '') AS Categories,
         t.status AS TextStatus, q.reviewer, q.created_at AS CreatedAt, q.decided_at AS DecidedAt
         """;
 
@@ -60,11 +60,11 @@ public sealed class SafetyReviewStore(NpgsqlDataSource dataSource, ITextScreener
             """, new { id, company }, cancellationToken: ct)) ?? throw NotFound(id);
         var flags = await conn.QueryAsync<FlagRow>(new CommandDefinition(
             """
-            SELECT category, score, risk, reasons, status FROM impact.safety_flags
+            SELECT category, score, risk, array_to_json(reasons)::text AS Reasons, status FROM impact.safety_flags
             WHERE text_id = @TextId ORDER BY score DESC, category
             """, new { item.TextId }, cancellationToken: ct));
         return new ReviewItemDetail(item.ToItem(), screener.Screen(item.Text, item.Language is "en" or "uk" or "no" ? item.Language : null).MaskedText,
-            item.ContentType, item.Language, flags.Select(f => new ReviewFlag(f.Category, f.Score, f.Risk, f.Reasons, f.Status)).ToList(), item.Notes);
+            item.ContentType, item.Language, flags.Select(f => new ReviewFlag(f.Category, f.Score, f.Risk, System.Text.Json.JsonSerializer.Deserialize<string[]>(f.Reasons)!, f.Status)).ToList(), item.Notes);
     }
 
     /// <summary>
@@ -169,16 +169,16 @@ public sealed class SafetyReviewStore(NpgsqlDataSource dataSource, ITextScreener
 
     private static ProblemException NotFound(Guid id) => ProblemException.NotFound($"There is no review item with id '{id}'.");
 
-    private record ItemRow(Guid Id, Guid TextId, string Risk, string Status, string[] Categories, string TextStatus, string? Reviewer,
+    private record ItemRow(Guid Id, Guid TextId, string Risk, string Status, string Categories, string TextStatus, string? Reviewer,
         DateTime CreatedAt, DateTime? DecidedAt)
     {
-        public ReviewItem ToItem() => new(Id, TextId, Risk, Status, Categories, TextStatus, Reviewer,
+        public ReviewItem ToItem() => new(Id, TextId, Risk, Status, Categories.Split(',', StringSplitOptions.RemoveEmptyEntries), TextStatus, Reviewer,
             new DateTimeOffset(CreatedAt, TimeSpan.Zero), DecidedAt is { } d ? new DateTimeOffset(d, TimeSpan.Zero) : null);
     }
 
-    private sealed record DetailRow(Guid Id, Guid TextId, string Risk, string Status, string[] Categories, string TextStatus, string? Reviewer,
+    private sealed record DetailRow(Guid Id, Guid TextId, string Risk, string Status, string Categories, string TextStatus, string? Reviewer,
         DateTime CreatedAt, DateTime? DecidedAt, string Text, string ContentType, string? Language, string? Notes)
         : ItemRow(Id, TextId, Risk, Status, Categories, TextStatus, Reviewer, CreatedAt, DecidedAt);
 
-    private sealed record FlagRow(string Category, double Score, string Risk, string[] Reasons, string Status);
+    private sealed record FlagRow(string Category, double Score, string Risk, string Reasons, string Status);
 }
