@@ -6,6 +6,7 @@ using Impact.Shared.Feedback;
 using Impact.Shared.Feedback.Pipeline;
 using Impact.TestSupport;
 using Impact.TestSupport.Feedback;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
