@@ -54,8 +54,9 @@ ensure_node() {
 }
 
 ensure_azurite_installed() {
-  if [ -x "$ROOT/node_modules/.bin/azurite" ]; then return; fi
-  say "installing Azurite from package-lock.json (npm ci)"
+  # The Redocly CLI (the OpenAPI lint test) comes from the same lockfile.
+  if [ -x "$ROOT/node_modules/.bin/azurite" ] && [ -x "$ROOT/node_modules/.bin/redocly" ]; then return; fi
+  say "installing Azurite and the Redocly CLI from package-lock.json (npm ci)"
   (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed; is the npm registry reachable?"
 }
 

@@ -5,6 +5,7 @@ using Impact.Shared.Database;
 using Impact.Shared.Events;
 using Impact.Shared.Feedback;
 using Impact.Shared.ImpactIn;
+using Impact.Shared.Journeys;
 using Impact.Shared.Privacy;
 using Impact.Shared.Storage;
 using Impact.Shared.Webhooks;
@@ -32,7 +33,11 @@ public static class SharedRegistration
         builder.AddBackfill();
         builder.AddPrivacy();
         builder.AddImpactIn();
+<<<<<<< HEAD
         builder.AddFeedback();
+=======
+        builder.AddJourneys();
+>>>>>>> main
         return builder;
     }
 

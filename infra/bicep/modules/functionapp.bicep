@@ -58,6 +58,12 @@ var appSettings = {
   WebhookQueueName: webhookQueueName
   Webhooks__SweepAfterSeconds: '60'
   Webhooks__RetentionHours: '168'
+  Webhooks__MaxAttempts: '3'
+  Webhooks__RequeueAfterSeconds: '300'
+  Webhooks__TransientRetryFirstSeconds: '5'
+  Webhooks__TransientRetryMaxSeconds: '60'
+  Journeys__EventBatchSize: '5000'
+  Journeys__UserBatchSize: '2000'
   ServiceBus__FullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
   ServiceBus__Topic: serviceBusTopicName
   Backfill__ChunkRows: '50000'

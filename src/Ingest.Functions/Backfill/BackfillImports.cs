@@ -27,6 +27,10 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     private const string What = "import job";
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Query("fileName", typeof(string), Description = "The file's name for a raw body (a multipart file part brings its own).")]
+    [Body(typeof(Stream), ContentType = "text/csv", Description = "The CSV file (raw, or as the file part of multipart/form-data).")]
+    [Returns(StatusCodes.Status202Accepted, typeof(ImportStarted), Description = "Stored; the import runs. `Location` is the status URL.")]
+    [Problems(StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)]
     [Function(nameof(ImportKintellSessions))]
     public Task<IActionResult> ImportKintellSessions(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/kintell-sessions")] HttpRequest request,
@@ -34,6 +38,10 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
         StartAsync(request, client, BackfillKinds.KintellSessions, ct);
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Query("fileName", typeof(string), Description = "The file's name for a raw body (a multipart file part brings its own).")]
+    [Body(typeof(Stream), ContentType = "text/csv", Description = "The CSV file (raw, or as the file part of multipart/form-data).")]
+    [Returns(StatusCodes.Status202Accepted, typeof(ImportStarted), Description = "Stored; the import runs. `Location` is the status URL.")]
+    [Problems(StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)]
     [Function(nameof(ImportKintellUsers))]
     public Task<IActionResult> ImportKintellUsers(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/kintell-users")] HttpRequest request,
@@ -41,6 +49,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
         StartAsync(request, client, BackfillKinds.KintellUsers, ct);
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Returns(StatusCodes.Status200OK, typeof(ImportView))]
     [Function(nameof(GetImport))]
     public async Task<IActionResult> GetImport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "imports/{jobId}")] HttpRequest request, string jobId, CancellationToken ct)
@@ -51,6 +60,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Returns(StatusCodes.Status200OK, typeof(Stream), ContentType = "text/csv", Description = "The rejected rows: the original columns, `_error_row` and `_error_message`.")]
     [Function(nameof(GetImportErrors))]
     public async Task<IActionResult> GetImportErrors(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "imports/{jobId}/errors")] HttpRequest request, string jobId, CancellationToken ct)
@@ -64,6 +74,8 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Returns(StatusCodes.Status202Accepted, typeof(ImportView), Description = "Pauses after the chunk in hand.")]
+    [Problems(StatusCodes.Status409Conflict)]
     [Function(nameof(PauseImport))]
     public async Task<IActionResult> PauseImport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{jobId}/pause")] HttpRequest request, string jobId, CancellationToken ct)
@@ -74,6 +86,8 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Returns(StatusCodes.Status202Accepted, typeof(ImportView), Description = "Resumes from the checkpoint.")]
+    [Problems(StatusCodes.Status409Conflict)]
     [Function(nameof(ResumeImport))]
     public async Task<IActionResult> ResumeImport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{jobId}/resume")] HttpRequest request, string jobId,
@@ -95,7 +109,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
 
         var statusUrl = $"/v1/imports/{job.Id}";
         return ApiResults.Json(StatusCodes.Status202Accepted,
-            new { jobId = job.Id, kind, fileName = job.FileName, status = job.Status, fileBytes = job.FileBytes, statusUrl, errorsUrl = statusUrl + "/errors" },
+            new ImportStarted(job.Id, kind, job.FileName, job.Status, job.FileBytes, statusUrl, statusUrl + "/errors"),
             new Dictionary<string, string> { ["Location"] = statusUrl });
     }
 

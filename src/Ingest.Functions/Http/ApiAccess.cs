@@ -16,7 +16,7 @@ public sealed class ApiAccess(BearerTokens tokens)
     /// <summary>Applies <paramref name="policy"/> to the request; throws a 401/403 problem when it does not pass.</summary>
     public async Task AuthorizeAsync(HttpContext http, FunctionPolicy policy)
     {
-        if (policy.IsPartnerWebhook)
+        if (policy.IsPartnerWebhook || policy.IsPublic)
         {
             return;
         }

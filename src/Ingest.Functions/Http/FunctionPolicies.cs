@@ -5,13 +5,13 @@ namespace Impact.Ingest.Http;
 
 /// <summary>
 /// Every HTTP function of this app with its declared access policy, read once from the function
-/// attributes. An HTTP function without <see cref="RequireRoleAttribute"/> or
-/// <see cref="PartnerSignatureAttribute"/> makes this throw, so the app does not start and the policy
+/// attributes. An HTTP function without <see cref="RequireRoleAttribute"/>, <see cref="PartnerSignatureAttribute"/>
+/// or <see cref="PublicEndpointAttribute"/> makes this throw, so the app does not start and the policy
 /// test fails.
 /// </summary>
 public static class FunctionPolicies
 {
-    private static readonly Lazy<IReadOnlyList<FunctionPolicy>> Policies = new(Read);
+    private static readonly Lazy<IReadOnlyList<FunctionPolicy>> Policies = new(() => Read(typeof(FunctionPolicies).Assembly));
     private static readonly Lazy<IReadOnlyDictionary<string, FunctionPolicy>> ByEntryPoint =
         new(() => Policies.Value.ToDictionary(p => p.EntryPoint, StringComparer.Ordinal));
 
@@ -33,11 +33,12 @@ public static class FunctionPolicies
             ?? throw new InvalidOperationException($"No function answers {method} {path}.");
     }
 
-    private static IReadOnlyList<FunctionPolicy> Read()
+    /// <summary>The HTTP functions declared in <paramref name="assembly"/> (this app's, or a test's own).</summary>
+    public static IReadOnlyList<FunctionPolicy> Read(Assembly assembly)
     {
         var missing = new List<string>();
         var policies = new List<FunctionPolicy>();
-        foreach (var type in typeof(FunctionPolicies).Assembly.GetTypes())
+        foreach (var type in assembly.GetTypes())
         {
             foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
             {
@@ -50,20 +51,25 @@ public static class FunctionPolicies
 
                 var roles = method.GetCustomAttribute<RequireRoleAttribute>()?.Roles;
                 var partner = method.GetCustomAttribute<PartnerSignatureAttribute>() is not null;
-                if (roles is null == !partner)
+                var isPublic = method.GetCustomAttribute<PublicEndpointAttribute>() is not null;
+                if ((roles is null ? 0 : 1) + (partner ? 1 : 0) + (isPublic ? 1 : 0) != 1)
                 {
                     missing.Add($"{type.Name}.{method.Name}");
                     continue;
                 }
 
                 policies.Add(new FunctionPolicy(function.Name, $"{type.FullName}.{method.Name}",
-                    (trigger.Methods ?? []).Select(m => m.ToUpperInvariant()).ToList(), trigger.Route ?? function.Name, roles ?? []));
+                    (trigger.Methods ?? []).Select(m => m.ToUpperInvariant()).ToList(), trigger.Route ?? function.Name, roles ?? [])
+                {
+                    IsPublic = isPublic,
+                    Method = method,
+                });
             }
         }
 
         return missing.Count == 0
             ? policies.OrderBy(p => p.Name, StringComparer.Ordinal).ToList()
             : throw new InvalidOperationException(
-                "Every HTTP function declares exactly one access policy ([RequireRole(...)] or [PartnerSignature]); these do not: " + string.Join(", ", missing));
+                "Every HTTP function declares exactly one access policy ([RequireRole(...)], [PartnerSignature] or [PublicEndpoint]); these do not: " + string.Join(", ", missing));
     }
 }

@@ -23,6 +23,14 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
     private const string What = "Impact-In delivery";
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Query("companyId", typeof(Guid), Description = "Operators: only this company's.")]
+    [Query("platform", typeof(string), Description = "benevity, goodera or workday.")]
+    [Query("status", typeof(string), Description = "pending, delivering, succeeded or failed.")]
+    [Query("from", typeof(DateTimeOffset), Description = "Scheduled at or after (ISO 8601).")]
+    [Query("to", typeof(DateTimeOffset), Description = "Scheduled before; later than from.")]
+    [Query("page", typeof(int), Description = "1-based, default 1.")]
+    [Query("limit", typeof(int), Description = "1–100, default 20.")]
+    [Returns(StatusCodes.Status200OK, typeof(DeliveryPage))]
     [Function(nameof(ImpactInListDeliveries))]
     public async Task<IActionResult> ImpactInListDeliveries(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/deliveries")] HttpRequest req, CancellationToken ct)
@@ -46,16 +54,18 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Returns(StatusCodes.Status200OK, typeof(DeliveryDetail))]
     [Function(nameof(ImpactInGetDelivery))]
     public async Task<IActionResult> ImpactInGetDelivery(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/deliveries/{id}")] HttpRequest req, string id, CancellationToken ct)
     {
-        var detail = await deliveries.GetAsync(RouteIds.Guid(id, What), req.Caller(), ct);
-        return ApiResults.Json(StatusCodes.Status200OK, new { delivery = detail.Delivery, payload = detail.Payload, attempts = detail.Attempts });
+        return ApiResults.Json(StatusCodes.Status200OK, await deliveries.GetAsync(RouteIds.Guid(id, What), req.Caller(), ct));
     }
 
     /// <summary>Sends a failed delivery again: same payload, same idempotency key, new attempts.</summary>
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Returns(StatusCodes.Status202Accepted, typeof(ReplayResult))]
+    [Problems(StatusCodes.Status409Conflict)]
     [Function(nameof(ImpactInReplayDelivery))]
     public async Task<IActionResult> ImpactInReplayDelivery(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/{id}/replay")] HttpRequest req, string id,
@@ -69,6 +79,8 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
 
     /// <summary>Replays 1–100 failed deliveries; the answer says, per id, whether it was queued and why not.</summary>
     [RequireRole(Roles.Operator)]
+    [Body(typeof(BulkReplayRequest))]
+    [Returns(StatusCodes.Status202Accepted, typeof(BulkReplayResult))]
     [Function(nameof(ImpactInBulkReplay))]
     public async Task<IActionResult> ImpactInBulkReplay(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/bulk-replay")] HttpRequest req,
@@ -90,11 +102,14 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
             await client.StartDeliveryAsync(new DeliveryStart(replayed.DeliveryId, replayed.InstanceId!), options.Value, ct);
         }
 
-        return ApiResults.Json(StatusCodes.Status202Accepted, new { queued = queued.Count, results });
+        return ApiResults.Json(StatusCodes.Status202Accepted, new BulkReplayResult(queued.Count, results));
     }
 
     /// <summary>Replays every failed delivery (optionally filtered by companyId and platform), up to 1,000 per call.</summary>
     [RequireRole(Roles.Operator)]
+    [Query("companyId", typeof(Guid), Description = "Only this company's.")]
+    [Query("platform", typeof(string), Description = "benevity, goodera or workday.")]
+    [Returns(StatusCodes.Status202Accepted, typeof(RetryAllFailedResult))]
     [Function(nameof(ImpactInRetryAllFailed))]
     public async Task<IActionResult> ImpactInRetryAllFailed(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/deliveries/retry-all-failed")] HttpRequest req,
@@ -110,11 +125,13 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
             await client.StartDeliveryAsync(delivery, options.Value, ct);
         }
 
-        return ApiResults.Json(StatusCodes.Status202Accepted, new { queued = queued.Count, deliveries = queued });
+        return ApiResults.Json(StatusCodes.Status202Accepted, new RetryAllFailedResult(queued.Count, queued));
     }
 
     /// <summary>Per-platform figures: a company administrator's own company's, an operator's across companies (or <c>?companyId=</c>).</summary>
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Query("companyId", typeof(Guid), Description = "Operators: only this company's.")]
+    [Returns(StatusCodes.Status200OK, typeof(DeliveryStatsView))]
     [Function(nameof(ImpactInStats))]
     public async Task<IActionResult> ImpactInStats(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/stats")] HttpRequest req, CancellationToken ct)
@@ -122,6 +139,6 @@ public sealed class ImpactInDeliveries(DeliveryStore deliveries, IOptions<Impact
         var q = new QueryValues(req);
         var companyId = q.Guid("companyId");
         q.ThrowIfInvalid();
-        return ApiResults.Json(StatusCodes.Status200OK, new { platforms = await deliveries.StatsAsync(companyId, req.Caller(), ct) });
+        return ApiResults.Json(StatusCodes.Status200OK, new DeliveryStatsView(await deliveries.StatsAsync(companyId, req.Caller(), ct)));
     }
 }

@@ -20,6 +20,9 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
     private const string What = "Impact-In schedule";
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Body(typeof(CreateScheduleRequest))]
+    [Returns(StatusCodes.Status201Created, typeof(DeliverySchedule))]
+    [Problems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)]
     [Function(nameof(ImpactInCreateSchedule))]
     public async Task<IActionResult> ImpactInCreateSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/schedules")] HttpRequest req, CancellationToken ct)
@@ -52,6 +55,9 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Query("companyId", typeof(Guid), Description = "Operators: only this company's.")]
+    [Query("platform", typeof(string), Description = "benevity, goodera or workday.")]
+    [Returns(StatusCodes.Status200OK, typeof(ScheduleList))]
     [Function(nameof(ImpactInListSchedules))]
     public async Task<IActionResult> ImpactInListSchedules(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/schedules")] HttpRequest req, CancellationToken ct)
@@ -60,16 +66,19 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
         var companyId = q.Guid("companyId");
         var platform = q.OneOf("platform", Platforms.All, "platform");
         q.ThrowIfInvalid();
-        return ApiResults.Json(StatusCodes.Status200OK, new { items = await schedules.ListAsync(req.Caller(), companyId, platform, ct) });
+        return ApiResults.Json(StatusCodes.Status200OK, new ScheduleList(await schedules.ListAsync(req.Caller(), companyId, platform, ct)));
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Returns(StatusCodes.Status200OK, typeof(DeliverySchedule))]
     [Function(nameof(ImpactInGetSchedule))]
     public async Task<IActionResult> ImpactInGetSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/schedules/{id}")] HttpRequest req, string id, CancellationToken ct) =>
         ApiResults.Json(StatusCodes.Status200OK, await schedules.GetAsync(RouteIds.Guid(id, What), req.Caller(), ct));
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Body(typeof(UpdateScheduleRequest))]
+    [Returns(StatusCodes.Status200OK, typeof(DeliverySchedule))]
     [Function(nameof(ImpactInUpdateSchedule))]
     public async Task<IActionResult> ImpactInUpdateSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "impact-in/schedules/{id}")] HttpRequest req, string id, CancellationToken ct)
@@ -93,6 +102,7 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Returns(StatusCodes.Status204NoContent)]
     [Function(nameof(ImpactInDeleteSchedule))]
     public async Task<IActionResult> ImpactInDeleteSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "impact-in/schedules/{id}")] HttpRequest req, string id, CancellationToken ct)
@@ -103,6 +113,8 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
 
     /// <summary>Delivers the complete period before now, once: a period that already has a delivery is a 409.</summary>
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Returns(StatusCodes.Status202Accepted, typeof(Delivery), Description = "The delivery of the last complete period, started.")]
+    [Problems(StatusCodes.Status409Conflict)]
     [Function(nameof(ImpactInRunScheduleNow))]
     public async Task<IActionResult> ImpactInRunScheduleNow(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "impact-in/schedules/{id}/run-now")] HttpRequest req, string id,
@@ -118,6 +130,7 @@ public sealed class ImpactInSchedules(ScheduleStore schedules, DeliveryStore del
 
     /// <summary>The exact payload the next run would send, from the data as it is now. Nothing is sent or stored.</summary>
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Returns(StatusCodes.Status200OK, typeof(SchedulePreview))]
     [Function(nameof(ImpactInPreviewSchedule))]
     public async Task<IActionResult> ImpactInPreviewSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "impact-in/schedules/{id}/preview")] HttpRequest req, string id, CancellationToken ct) =>

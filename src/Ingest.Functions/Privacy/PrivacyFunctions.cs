@@ -22,6 +22,9 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     private const string What = "privacy request";
 
     [RequireRole(Roles.PrivacyOfficer)]
+    [Body(typeof(ExportRequestBody))]
+    [Returns(StatusCodes.Status202Accepted, typeof(PrivacyRequestView), Description = "Started; `Location` is the status URL.")]
+    [Problems(StatusCodes.Status404NotFound)]
     [Function(nameof(StartPrivacyExport))]
     public async Task<IActionResult> StartPrivacyExport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/exports")] HttpRequest req,
@@ -36,6 +39,9 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     }
 
     [RequireRole(Roles.PrivacyOfficer)]
+    [Body(typeof(DeletionRequestBody))]
+    [Returns(StatusCodes.Status202Accepted, typeof(PrivacyRequestView), Description = "Awaiting a second privacy officer's approval.")]
+    [Problems(StatusCodes.Status404NotFound)]
     [Function(nameof(StartPrivacyDeletion))]
     public async Task<IActionResult> StartPrivacyDeletion(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions")] HttpRequest req,
@@ -50,6 +56,8 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     }
 
     [RequireRole(Roles.PrivacyOfficer)]
+    [Returns(StatusCodes.Status202Accepted, typeof(PrivacyRequestView), Description = "Approved; the erasure runs.")]
+    [Problems(StatusCodes.Status409Conflict)]
     [Function(nameof(ApprovePrivacyDeletion))]
     public async Task<IActionResult> ApprovePrivacyDeletion(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions/{id}/approve")] HttpRequest req,
@@ -65,6 +73,8 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     }
 
     [RequireRole(Roles.PrivacyOfficer)]
+    [Returns(StatusCodes.Status200OK, typeof(PrivacyRequestView), Description = "Rejected; nothing is erased.")]
+    [Problems(StatusCodes.Status409Conflict)]
     [Function(nameof(RejectPrivacyDeletion))]
     public async Task<IActionResult> RejectPrivacyDeletion(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "privacy/deletions/{id}/reject")] HttpRequest req,
@@ -78,6 +88,7 @@ public sealed class PrivacyFunctions(PrivacyRequestStore requests, PrivacyReques
     }
 
     [RequireRole(Roles.PrivacyOfficer)]
+    [Returns(StatusCodes.Status200OK, typeof(PrivacyRequestView))]
     [Function(nameof(GetPrivacyRequest))]
     public async Task<IActionResult> GetPrivacyRequest(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "privacy/requests/{id}")] HttpRequest req,

@@ -16,6 +16,13 @@ public sealed class KintellWebhook(WebhookReceiver receiver, IOptions<WebhookOpt
     private readonly int maxBodyBytes = options.Value.MaxBodyBytes;
 
     [PartnerSignature]
+    [Header("X-Delivery-Id", Description = "Kintell's delivery id (Kintell scheme).")]
+    [Header("webhook-id", Description = "The delivery id (Standard Webhooks scheme).")]
+    [Header("webhook-timestamp", Description = "Unix seconds (Standard Webhooks scheme).")]
+    [Body(typeof(System.Text.Json.JsonElement), Description = "The partner's event as sent (snake_case); fields per kind in SPEC §A. Signed over the raw bytes.")]
+    [Returns(StatusCodes.Status202Accepted, typeof(WebhookAccepted), Description = "Stored and queued.")]
+    [Returns(StatusCodes.Status200OK, typeof(WebhookAccepted), Description = "The same delivery id with the same payload again: a duplicate.")]
+    [Problems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)]
     [Function(nameof(ReceiveKintellWebhook))]
     public async Task<IActionResult> ReceiveKintellWebhook(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/kintell/{kind}")] HttpRequest request,

@@ -5,7 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace Impact.Ingest.Webhooks;
 
-/// <summary>Timers that keep the outbox honest: re-enqueue what never reached the queue, and forget old delivery ids.</summary>
+/// <summary>
+/// Timers that keep the outbox honest: enqueue what never reached the queue, re-queue what the queue lost (a
+/// delivery <c>queued</c> or <c>failed</c> with attempts left that nothing touched for <c>Webhooks:RequeueAfterSeconds</c>),
+/// dead-letter what used up its attempts, and forget old delivery ids. The rows are the truth; messages are hints.
+/// </summary>
 public sealed partial class WebhookMaintenance(WebhookDeliveries deliveries, WebhookQueue queue, IOptions<WebhookOptions> options,
     ILogger<WebhookMaintenance> logger)
 {
@@ -25,6 +29,29 @@ public sealed partial class WebhookMaintenance(WebhookDeliveries deliveries, Web
             }
         }
         while (swept == BatchSize && !ct.IsCancellationRequested);
+
+        var o = options.Value;
+        IReadOnlyList<WebhookMessage> stale;
+        do
+        {
+            stale = await deliveries.ClaimStaleAsync(TimeSpan.FromSeconds(o.RequeueAfterSeconds), o.MaxAttempts, BatchSize, ct);
+            foreach (var m in stale)
+            {
+                await queue.SendAsync(m, ct);
+            }
+
+            if (stale.Count > 0)
+            {
+                LogRequeued(logger, stale.Count, o.RequeueAfterSeconds);
+            }
+        }
+        while (stale.Count == BatchSize && !ct.IsCancellationRequested);
+
+        var exhausted = await deliveries.DeadLetterExhaustedAsync(o.MaxAttempts, ct);
+        if (exhausted > 0)
+        {
+            LogExhausted(logger, exhausted, o.MaxAttempts);
+        }
     }
 
     [Function(nameof(PurgeWebhookDeliveries))]
@@ -36,6 +63,12 @@ public sealed partial class WebhookMaintenance(WebhookDeliveries deliveries, Web
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox sweep re-enqueued {Count} deliveries")]
     private static partial void LogSwept(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-queued {Count} deliveries untouched for {Seconds} s (their messages were lost)")]
+    private static partial void LogRequeued(ILogger logger, int count, int seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered {Count} failed deliveries that used up their {MaxAttempts} attempts")]
+    private static partial void LogExhausted(ILogger logger, int count, int maxAttempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} finished deliveries older than {Hours} h")]
     private static partial void LogPurged(ILogger logger, int count, int hours);

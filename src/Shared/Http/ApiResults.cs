@@ -17,6 +17,9 @@ public static class ApiResults
     public static IActionResult Json(int status, object body, IReadOnlyDictionary<string, string>? headers = null) =>
         new BodyResult(status, "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(body, JsonDefaults.Web), headers);
 
+    /// <summary>A body already serialized, of <paramref name="contentType"/> (a document built once, say).</summary>
+    public static IActionResult Bytes(int status, string contentType, byte[] body) => new BodyResult(status, contentType, body, null);
+
     /// <summary>A 204 with no body.</summary>
     public static IActionResult NoContent() => new BodyResult(StatusCodes.Status204NoContent, null, [], null);
 

@@ -78,6 +78,15 @@ internal static class ExportDataSets
             WHERE t.user_id = @userId
             ORDER BY t.received_at, t.id
             """),
+        new("journey_flags", """
+            SELECT flag, set_by_rule, set_at, expires_at FROM impact.journey_flags WHERE user_id = @userId ORDER BY flag
+            """),
+        new("journey_flag_history", """
+            SELECT flag, change, rule_id, changed_at FROM impact.journey_flag_history WHERE user_id = @userId ORDER BY id
+            """),
+        new("journey_milestones", """
+            SELECT milestone, rule_id, reached_at FROM impact.journey_milestones WHERE user_id = @userId ORDER BY reached_at, milestone
+            """),
         new("privacy_requests", """
             SELECT id, type, status, progress, requested_at, due_at, completed_at
             FROM impact.privacy_requests

@@ -109,6 +109,12 @@ public static class PrivacyMap
             "deleted with the text (ON DELETE CASCADE from texts)"),
         new("texts", "last_error", PersonalData.ErrorText,
             "not exported: why processing a text failed (operational)", ErrorTextErasure),
+        new("journey_flags", "user_id", PersonalData.UserId,
+            "journey_flags (the person's flags)", "row deleted with the user (ON DELETE CASCADE)"),
+        new("journey_flag_history", "user_id", PersonalData.UserId,
+            "journey_flag_history (the person's flag changes)", "row deleted with the user (ON DELETE CASCADE)"),
+        new("journey_milestones", "user_id", PersonalData.UserId,
+            "journey_milestones (the person's milestones)", "row deleted with the user (ON DELETE CASCADE)"),
         new("webhook_deliveries", "last_error", PersonalData.ErrorText,
             "not exported: why processing a delivery failed (operational)", ErrorTextErasure),
         new("backfill_jobs", "last_error", PersonalData.ErrorText,
@@ -148,6 +154,9 @@ public static class PrivacyMap
     public static readonly IReadOnlyList<NotPersonalColumn> NotPersonal =
     [
         new("backfill_jobs", "error_blob_name", "the name of a job's error file (errors/<jobId>.csv); what the file holds is listed in Files"),
+        new("journey_flags", "value", "the flag's value (true), no data about the person beyond the row's user_id"),
+        new("journey_flag_history", "value", "the flag's value after the change (true/false)"),
+        new("journey_rules", "definition", "a company's rule (conditions and actions), written by its administrators; names no person"),
         new("companies", "email_domain", "a company's e-mail domain (e.g. example.com), not an address of a person"),
         new("audit_log", "details", "administrator actions on deliveries: delivery ids, counts and reasons, never payload contents"),
         new("privacy_audit_log", "details", "step counts and request ids only; written by PrivacyErasure/PrivacyExport, which never put a user id or e-mail there"),

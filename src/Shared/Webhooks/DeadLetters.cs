@@ -73,7 +73,8 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
     /// Processes a dead letter again, now, so the operator sees whether the fix worked; audits the outcome.
     /// </summary>
     /// <exception cref="ProblemException">404: no such delivery; 409: it is not dead-lettered;
-    /// 422: it failed again (and stays dead-lettered), with the new error.</exception>
+    /// 422: it failed again (and stays dead-lettered), with the new error. A transient database error is no
+    /// failure of the delivery: it propagates (503 with Retry-After) and the delivery stays as it was.</exception>
     public async Task ReplayAsync(string source, string deliveryId, Caller caller, CancellationToken ct = default)
     {
         var delivery = await deliveries.FindAsync(source, deliveryId, ct)
@@ -88,7 +89,7 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, WebhookDeliveries d
         {
             await processor.ProcessAsync(source, deliveryId, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (DeliveryFailedException)
         {
             await AuditReplayAsync(source, deliveryId, caller, WebhookDeliveryStatus.Failed, ct);
             var after = await deliveries.FindAsync(source, deliveryId, ct);

@@ -1,7 +1,11 @@
 using System.Text;
 using Dapper;
 using Impact.Shared.Events;
+<<<<<<< HEAD
 using Impact.Shared.Feedback.Pipeline;
+=======
+using Impact.Shared.Http;
+>>>>>>> main
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -14,22 +18,38 @@ namespace Impact.Shared.Webhooks;
 /// delivered twice is processed once. A rating's feedback text is stored in <c>impact.texts</c> in the same
 /// transaction and queued for screening after the commit (the texts outbox).
 /// </summary>
+<<<<<<< HEAD
 public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries, TextOutbox texts, IOptions<TextPipelineOptions> textOptions)
+=======
+public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries, IOptions<WebhookOptions> options)
+>>>>>>> main
 {
     /// <summary>The source name of Kintell deliveries.</summary>
     public const string Source = "kintell";
 
-    /// <summary>Processes one delivery. On failure the attempt and error are recorded and the exception rethrown.</summary>
+    /// <summary>
+    /// Processes one delivery. A transient database error (<see cref="ProblemMapping.IsTransientDatabaseError"/>)
+    /// is rethrown as it is and counts as no attempt: the database is away, not the delivery wrong. Any other
+    /// failure is recorded on the row (attempt and error; dead-lettered once <see cref="WebhookOptions.MaxAttempts"/>
+    /// are used up) and thrown as a <see cref="DeliveryFailedException"/>.
+    /// </summary>
+    /// <exception cref="DeliveryFailedException">It failed, and the failure is recorded.</exception>
     public async Task<ProcessOutcome> ProcessAsync(string source, string deliveryId, CancellationToken ct = default)
     {
         try
         {
             return await ProcessOnceAsync(source, deliveryId, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && !ProblemMapping.IsTransientDatabaseError(e))
         {
-            await deliveries.RecordFailureAsync(source, deliveryId, Describe(e), CancellationToken.None);
-            throw;
+            // If recording meets a transient error, that error propagates: the attempt is tried again later.
+            var recorded = await deliveries.RecordFailureAsync(source, deliveryId, Describe(e), options.Value.MaxAttempts, CancellationToken.None);
+            if (recorded is not { } r)
+            {
+                throw;
+            }
+
+            throw new DeliveryFailedException(deliveryId, r.Status, r.Attempts, e);
         }
     }
 

@@ -81,31 +81,93 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
         return sent.Count;
     }
 
-    /// <summary>Records a failed processing attempt; the queue retries it.</summary>
-    public async Task RecordFailureAsync(string source, string deliveryId, string error, CancellationToken ct = default)
+    /// <summary>
+    /// Records a failed processing attempt: <c>failed</c> (the queue retries it), or <c>dead_lettered</c> once
+    /// <paramref name="maxAttempts"/> are used up (a dead letter stays one). Returns the row's status and attempts
+    /// afterwards, or null when there is nothing to record on (no such row, or it is processed or discarded).
+    /// </summary>
+    public async Task<(string Status, int Attempts)?> RecordFailureAsync(string source, string deliveryId, string error, int maxAttempts,
+        CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(
+        var row = await conn.QuerySingleOrDefaultAsync<(string? Status, int Attempts)>(new CommandDefinition(
             """
             UPDATE impact.webhook_deliveries
-            SET status = CASE WHEN status = 'dead_lettered' THEN status ELSE 'failed' END,
+            SET status = CASE WHEN status = 'dead_lettered' OR attempts + 1 >= @maxAttempts THEN 'dead_lettered' ELSE 'failed' END,
                 attempts = attempts + 1, last_error = left(@error, 2000), updated_at = now()
             WHERE source = @source AND delivery_id = @deliveryId AND status NOT IN ('processed', 'discarded')
+            RETURNING status, attempts
             """,
-            new { source, deliveryId, error }, cancellationToken: ct));
+            new { source, deliveryId, error, maxAttempts }, cancellationToken: ct));
+        return row.Status is null ? null : (row.Status, row.Attempts);
     }
 
-    /// <summary>The queue gave up on the delivery: it waits in the dead-letter list for an operator.</summary>
-    public async Task<bool> MarkDeadLetteredAsync(string source, string deliveryId, CancellationToken ct = default)
+    /// <summary>
+    /// The host gave up on a delivery's message (it reached the poison queue) without the delivery using up its
+    /// attempts — the worker stopped or timed out, or the failures could not be recorded. The trip counts as one
+    /// failed attempt (its error is kept if one is recorded); then the delivery is dead-lettered when that uses up
+    /// <paramref name="maxAttempts"/>, or else marked queued to be put back on the ingest queue. Returns the new
+    /// status, or null when there is nothing to do (no such row; processed, discarded or dead-lettered already).
+    /// </summary>
+    public async Task<string?> RecordPoisonedAsync(string source, string deliveryId, string error, int maxAttempts, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            """
+            UPDATE impact.webhook_deliveries
+            SET status = CASE WHEN attempts + 1 >= @maxAttempts THEN 'dead_lettered' ELSE 'queued' END,
+                attempts = attempts + 1, last_error = COALESCE(last_error, left(@error, 2000)),
+                queued_at = now(), updated_at = now()
+            WHERE source = @source AND delivery_id = @deliveryId AND status NOT IN ('processed', 'discarded', 'dead_lettered')
+            RETURNING status
+            """,
+            new { source, deliveryId, error, maxAttempts }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Claims up to <paramref name="batchSize"/> deliveries nothing has touched for <paramref name="olderThan"/>
+    /// that are <c>queued</c> (their message was lost or is hidden) or <c>failed</c> with attempts below
+    /// <paramref name="maxAttempts"/>, skipping rows being processed, and marks them queued now; returns them
+    /// for the caller to enqueue. The claim commits before any message is sent (no network work inside the
+    /// transaction): a send that fails leaves the row queued, and the next sweep past the threshold retries it.
+    /// </summary>
+    public async Task<IReadOnlyList<WebhookMessage>> ClaimStaleAsync(TimeSpan olderThan, int maxAttempts, int batchSize, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<WebhookMessage>(new CommandDefinition(
+            """
+            WITH stale AS (
+                SELECT id
+                FROM impact.webhook_deliveries
+                WHERE status IN ('queued', 'failed')
+                  AND (status = 'queued' OR attempts < @maxAttempts)
+                  AND updated_at < now() - make_interval(secs => @seconds)
+                ORDER BY updated_at
+                LIMIT @batchSize
+                FOR UPDATE SKIP LOCKED)
+            UPDATE impact.webhook_deliveries d
+            SET status = 'queued', queued_at = now(), updated_at = now()
+            FROM stale
+            WHERE d.id = stale.id
+            RETURNING d.source, d.delivery_id AS DeliveryId
+            """,
+            new { seconds = olderThan.TotalSeconds, maxAttempts, batchSize }, cancellationToken: ct))).ToList();
+    }
+
+    /// <summary>
+    /// Dead-letters <c>failed</c> deliveries whose attempts reached <paramref name="maxAttempts"/> (e.g. after the
+    /// limit was lowered), so everything that gave up is in the dead-letter list; returns how many.
+    /// </summary>
+    public async Task<int> DeadLetterExhaustedAsync(int maxAttempts, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         return await conn.ExecuteAsync(new CommandDefinition(
             """
             UPDATE impact.webhook_deliveries
             SET status = 'dead_lettered', updated_at = now()
-            WHERE source = @source AND delivery_id = @deliveryId AND status NOT IN ('processed', 'discarded')
+            WHERE status = 'failed' AND attempts >= @maxAttempts
             """,
-            new { source, deliveryId }, cancellationToken: ct)) == 1;
+            new { maxAttempts }, cancellationToken: ct));
     }
 
     /// <summary>One delivery, or null.</summary>

@@ -18,20 +18,47 @@ public sealed class WebhookQueue(QueueServiceClient queues, IOptions<WebhookQueu
     public const string TriggerPoisonQueue = TriggerQueue + "-poison";
 
     private readonly QueueClient queue = queues.GetQueueClient(options.Value.WebhookQueueName);
+    private readonly QueueClient poison = queues.GetQueueClient(options.Value.WebhookQueueName + "-poison");
     private volatile bool created;
+    private volatile bool poisonCreated;
 
     /// <summary>Puts a message on the queue, creating the queue the first time if it does not exist.</summary>
     /// <exception cref="RequestFailedException">The queue service answered with an error.</exception>
-    public async Task SendAsync(WebhookMessage message, CancellationToken ct = default)
+    public Task SendAsync(WebhookMessage message, CancellationToken ct = default) => SendAsync(message, TimeSpan.Zero, ct);
+
+    /// <summary>Puts a message on the queue that becomes visible only after <paramref name="delay"/>.</summary>
+    /// <exception cref="RequestFailedException">The queue service answered with an error.</exception>
+    public async Task SendAsync(WebhookMessage message, TimeSpan delay, CancellationToken ct = default)
     {
-        var body = JsonSerializer.Serialize(message, JsonDefaults.Web);
         if (!created)
         {
             await queue.CreateIfNotExistsAsync(cancellationToken: ct);
             created = true;
         }
 
-        await queue.SendMessageAsync(body, ct);
+        await SendAsync(queue, message, delay, ct);
+    }
+
+    /// <summary>
+    /// Puts a message back on the poison queue, visible after <paramref name="delay"/>: the dead-letter
+    /// function could not handle it yet. (A queue named <c>-poison</c> has no poison queue of its own.)
+    /// </summary>
+    /// <exception cref="RequestFailedException">The queue service answered with an error.</exception>
+    public async Task SendPoisonAsync(WebhookMessage message, TimeSpan delay, CancellationToken ct = default)
+    {
+        if (!poisonCreated)
+        {
+            await poison.CreateIfNotExistsAsync(cancellationToken: ct);
+            poisonCreated = true;
+        }
+
+        await SendAsync(poison, message, delay, ct);
+    }
+
+    private static async Task SendAsync(QueueClient client, WebhookMessage message, TimeSpan delay, CancellationToken ct)
+    {
+        var body = JsonSerializer.Serialize(message, JsonDefaults.Web);
+        await client.SendMessageAsync(body, delay > TimeSpan.Zero ? delay : null, timeToLive: null, ct);
     }
 
     /// <summary>Reads a queue message body.</summary>

@@ -6,13 +6,15 @@ namespace Impact.Shared.Webhooks;
 /// <summary>The webhooks feature's registration.</summary>
 public static class WebhooksRegistration
 {
-    /// <summary><see cref="WebhookOptions"/> and <see cref="WebhookQueueOptions"/> (validated at start-up), the stores, the queue, receiver and processor.</summary>
+    /// <summary><see cref="WebhookOptions"/> and <see cref="WebhookQueueOptions"/> (validated at start-up), the stores, the queue, receiver, processor and queue worker.</summary>
     public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<WebhookOptions>()
             .BindConfiguration(WebhookOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => o.Kintell.Keys().Count > 0, "Webhooks:Kintell:Secrets must name at least one secret.")
+            .Validate(o => o.TransientRetryMaxSeconds >= o.TransientRetryFirstSeconds,
+                "Webhooks:TransientRetryMaxSeconds must be at least Webhooks:TransientRetryFirstSeconds.")
             .ValidateOnStart();
         builder.Services.AddOptions<WebhookQueueOptions>()
             .Bind(builder.Configuration)
@@ -24,6 +26,7 @@ public static class WebhooksRegistration
         builder.Services.AddSingleton<WebhookReceiver>();
         builder.Services.AddSingleton<KintellProcessor>();
         builder.Services.AddSingleton<DeadLetters>();
+        builder.Services.AddSingleton<WebhookQueueWorker>();
         return builder;
     }
 }

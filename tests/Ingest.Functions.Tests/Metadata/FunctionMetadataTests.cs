@@ -39,7 +39,7 @@ public sealed partial class FunctionMetadataTests
     private static string Access(string authLevel, string entryPoint)
     {
         var policy = Impact.Ingest.Http.FunctionPolicies.ForEntryPoint(entryPoint);
-        var who = policy.IsPartnerWebhook ? "partner signature" : "bearer: " + string.Join(", ", policy.Roles.Select(r => r.Replace("Impact.", "", StringComparison.Ordinal)));
+        var who = policy.IsPublic ? "public" : policy.IsPartnerWebhook ? "partner signature" : "bearer: " + string.Join(", ", policy.Roles.Select(r => r.Replace("Impact.", "", StringComparison.Ordinal)));
         return $"{authLevel.ToLowerInvariant()}; {who}";
     }
 

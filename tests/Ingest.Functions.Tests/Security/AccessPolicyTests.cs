@@ -32,7 +32,7 @@ public sealed class AccessPolicyTests
     public static TheoryData<string> BearerFunctions()
     {
         var data = new TheoryData<string>();
-        foreach (var (name, _) in HttpFunctionsInMetadata().Where(f => !FunctionPolicies.ForEntryPoint(f.EntryPoint).IsPartnerWebhook))
+        foreach (var (name, _) in HttpFunctionsInMetadata().Where(f => FunctionPolicies.ForEntryPoint(f.EntryPoint) is { IsPartnerWebhook: false, IsPublic: false }))
         {
             data.Add(name);
         }
@@ -59,7 +59,7 @@ public sealed class AccessPolicyTests
     {
         var indexed = HttpFunctionsInMetadata();
 
-        Assert.Equal(29, indexed.Count);
+        Assert.Equal(30, indexed.Count);
         Assert.Equal(indexed.Select(f => f.Name).Order(StringComparer.Ordinal), FunctionPolicies.All.Select(p => p.Name));
         foreach (var (name, entryPoint) in indexed)
         {
@@ -68,6 +68,8 @@ public sealed class AccessPolicyTests
 
         // Only the partner webhook goes without a token: it verifies the partner's HMAC signature.
         Assert.Equal(["ReceiveKintellWebhook"], FunctionPolicies.All.Where(p => p.IsPartnerWebhook).Select(p => p.Name));
+        // Only the API's own document goes without either.
+        Assert.Equal(["GetOpenApiDocument"], FunctionPolicies.All.Where(p => p.IsPublic).Select(p => p.Name));
     }
 
     [Theory]

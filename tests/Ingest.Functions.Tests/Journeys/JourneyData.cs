@@ -1,0 +1,101 @@
+using Dapper;
+using Impact.Shared.Events;
+using Npgsql;
+
+namespace Impact.Ingest.Tests.Journeys;
+
+/// <summary>
+/// Writes the rows journeys read — sessions, ratings, outcome scores — each with the event the real
+/// writer appends in the same transaction (the Kintell processor's shapes), so the evaluator sees them as it would in production.
+/// </summary>
+public sealed class JourneyData(NpgsqlDataSource db)
+{
+    public async Task<Guid> CompanyAsync(string name = "Acme")
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<Guid>("INSERT INTO impact.companies (name) VALUES (@name) RETURNING id", new { name });
+    }
+
+    public async Task<Guid> UserAsync(string role, Guid? companyId)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<Guid>(
+            "INSERT INTO impact.users (email, role, company_id) VALUES (@email, @role, @companyId) RETURNING id",
+            new { email = $"{role}-{Guid.NewGuid():N}@example.org", role, companyId });
+    }
+
+    /// <summary>A completed session and its <c>kintell.session.completed</c> event; returns its external id.</summary>
+    public async Task<string> SessionAsync(Guid companyId, Guid participant, Guid volunteer, DateTimeOffset completedAt,
+        string type = "language", int minutes = 60, string? level = null, string? externalId = null)
+    {
+        externalId ??= "s-" + Guid.NewGuid().ToString("N");
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var id = await conn.ExecuteScalarAsync<Guid>(
+            """
+            INSERT INTO impact.kintell_sessions (external_id, session_type, participant_id, volunteer_id, company_id, completed_at, duration_minutes, language_level)
+            VALUES (@externalId, @type, @participant, @volunteer, @companyId, @at, @minutes, @level)
+            ON CONFLICT (external_id) DO UPDATE SET updated_at = now()
+            RETURNING id
+            """, new { externalId, type, participant, volunteer, companyId, at = completedAt.UtcDateTime, minutes, level }, tx);
+        await EventLog.AppendAsync(conn, tx, EventTypes.SessionCompleted, companyId, new
+        {
+            sessionId = id, externalId, sessionType = type, participantId = participant, volunteerId = volunteer,
+            completedAt, durationMinutes = minutes,
+        });
+        await tx.CommitAsync();
+        return externalId;
+    }
+
+    /// <summary>A rating (1–5) of a session and its <c>kintell.rating.created</c> event.</summary>
+    public async Task RatingAsync(Guid companyId, string sessionExternalId, Guid rater, string fromRole, int rating, DateTimeOffset at,
+        string? externalId = null)
+    {
+        externalId ??= "r-" + Guid.NewGuid().ToString("N");
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var id = await conn.ExecuteScalarAsync<Guid>(
+            """
+            INSERT INTO impact.kintell_ratings (external_id, session_external_id, rater_id, from_role, rating, rating_normalized, rated_at)
+            VALUES (@externalId, @sessionExternalId, @rater, @fromRole, @rating, @normalized, @at)
+            ON CONFLICT (external_id) DO UPDATE SET updated_at = now()
+            RETURNING id
+            """, new { externalId, sessionExternalId, rater, fromRole, rating = (short)rating, normalized = (rating - 1) / 4.0, at = at.UtcDateTime }, tx);
+        await EventLog.AppendAsync(conn, tx, EventTypes.RatingCreated, companyId, new
+        {
+            ratingId = id, externalId, sessionExternalId, fromRole, raterId = rater, rating, ratingNormalized = (rating - 1) / 4.0,
+        });
+        await tx.CommitAsync();
+    }
+
+    /// <summary>One outcome score of a text the user wrote, and a <c>q2q.outcome.scored</c>-shaped event naming the user.</summary>
+    public async Task ScoreAsync(Guid? companyId, Guid user, string dimension, double score, DateTimeOffset at, string language = "en")
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var textId = await conn.ExecuteScalarAsync<Guid>(
+            """
+            INSERT INTO impact.texts (source, content_id, content_type, company_id, user_id, text, status, language)
+            VALUES ('api', @contentId, 'feedback_text', @companyId, @user, 'feedback', 'classified', @language) RETURNING id
+            """, new { contentId = Guid.NewGuid().ToString("N"), companyId, user, language }, tx);
+        await conn.ExecuteAsync(
+            """
+            INSERT INTO impact.outcome_scores (text_id, user_id, company_id, dimension, score, model_id, provider, prompt_version, language, method, scored_at)
+            VALUES (@textId, @user, @companyId, @dimension, @score, 'test', 'embedded', 'v1', @language, 'embedded', @at)
+            """, new { textId, user, companyId, dimension, score, language, at = at.UtcDateTime }, tx);
+        await EventLog.AppendAsync(conn, tx, "q2q.outcome.scored", companyId, new { textId, userId = user, dimension, score });
+        await tx.CommitAsync();
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, object? args = null)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return (await conn.ExecuteScalarAsync<T>(sql, args))!;
+    }
+
+    public async Task<List<T>> QueryAsync<T>(string sql, object? args = null)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return (await conn.QueryAsync<T>(sql, args)).AsList();
+    }
+}
