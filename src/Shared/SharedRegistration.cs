@@ -33,11 +33,8 @@ public static class SharedRegistration
         builder.AddBackfill();
         builder.AddPrivacy();
         builder.AddImpactIn();
-<<<<<<< HEAD
         builder.AddFeedback();
-=======
         builder.AddJourneys();
->>>>>>> main
         return builder;
     }
 

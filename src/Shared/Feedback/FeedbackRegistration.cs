@@ -1,3 +1,4 @@
+using Impact.Shared.Feedback.Embedded;
 using Impact.Shared.Feedback.Llm;
 using Impact.Shared.Feedback.Models;
 using Impact.Shared.Feedback.Pipeline;
@@ -38,10 +39,10 @@ public static class FeedbackRegistration
         builder.Services.AddSingleton<IOutcomeClassifier>(sp => ActivatorUtilities.CreateInstance<LlmOutcomeClassifier>(sp, ModelProviders.AzureOpenAI));
         builder.Services.AddSingleton<IOutcomeClassifier>(sp => ActivatorUtilities.CreateInstance<LlmOutcomeClassifier>(sp, ModelProviders.OpenAI));
 
-        // Until feat/q2q-screening and feat/q2q-core are merged (their AddSafetyScreening / AddFeedbackModels replace these).
+        // The language detector and the embedded classifier (feat/q2q-core).
+        builder.Services.AddFeedbackModels();
+        // Until feat/q2q-screening is merged (its AddSafetyScreening replaces this).
         builder.Services.TryAddSingleton<ITextScreener, NotInstalledModels.Screener>();
-        builder.Services.TryAddSingleton<ILanguageDetector, NotInstalledModels.LanguageDetector>();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutcomeClassifier, NotInstalledModels.EmbeddedClassifier>());
         return builder;
     }
 }

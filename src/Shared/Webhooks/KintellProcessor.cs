@@ -1,11 +1,8 @@
 using System.Text;
 using Dapper;
 using Impact.Shared.Events;
-<<<<<<< HEAD
 using Impact.Shared.Feedback.Pipeline;
-=======
 using Impact.Shared.Http;
->>>>>>> main
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -18,11 +15,8 @@ namespace Impact.Shared.Webhooks;
 /// delivered twice is processed once. A rating's feedback text is stored in <c>impact.texts</c> in the same
 /// transaction and queued for screening after the commit (the texts outbox).
 /// </summary>
-<<<<<<< HEAD
-public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries, TextOutbox texts, IOptions<TextPipelineOptions> textOptions)
-=======
-public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries, IOptions<WebhookOptions> options)
->>>>>>> main
+public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries, IOptions<WebhookOptions> options,
+    TextOutbox texts, IOptions<TextPipelineOptions> textOptions)
 {
     /// <summary>The source name of Kintell deliveries.</summary>
     public const string Source = "kintell";
