@@ -87,12 +87,13 @@ public sealed class BackfillScenario : IScenario
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    private sealed record Result(int Rows, long FileBytes, double Seconds, double UploadSeconds, double PeakHeapMb, double PeakWorkingSetMb)
+    internal sealed record Result(int Rows, long FileBytes, double Seconds, double UploadSeconds, double PeakHeapMb, double PeakWorkingSetMb)
     {
         public double RowsPerSecond => Rows / Seconds;
     }
 
-    private static async Task<Result> RunBackfillAsync(int rows, int chunkRows, int chunksPerActivity)
+    internal static async Task<Result> RunBackfillAsync(int rows, int chunkRows, int chunksPerActivity,
+        IDictionary<string, string?>? extraSettings = null, Func<TestDatabase, Task>? afterwards = null)
     {
         await using var db = await TestDatabase.CreateAsync();
         var container = TestStorage.UniqueName("bench");
@@ -102,6 +103,11 @@ public sealed class BackfillScenario : IScenario
             ["Backfill:ChunksPerActivity"] = chunksPerActivity.ToString(CultureInfo.InvariantCulture),
             ["Backfill:Container"] = container,
         };
+        foreach (var (k, v) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[k] = v;
+        }
+
         await using var durable = await DurableTestHost.StartAsync(db, r => r.AddOrchestrations(), b => b.AddShared(), settings);
 
         // The file goes to disk, then to the blob: it is never in the process's memory as a whole.
@@ -142,8 +148,14 @@ public sealed class BackfillScenario : IScenario
                 throw new InvalidOperationException($"backfill ended {job.Status} after {job.ProcessedRows} rows ({done.RuntimeStatus})");
             }
 
-            return new Result(rows, new FileInfo(path).Length, clock.Elapsed.TotalSeconds, upload.Elapsed.TotalSeconds,
+            var result = new Result(rows, new FileInfo(path).Length, clock.Elapsed.TotalSeconds, upload.Elapsed.TotalSeconds,
                 sampler.PeakHeap / 1e6, sampler.PeakWorkingSet / 1e6);
+            if (afterwards is not null)
+            {
+                await afterwards(db);
+            }
+
+            return result;
         }
         finally
         {

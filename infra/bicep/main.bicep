@@ -36,6 +36,17 @@ param gooderaApiKey string = ''
 @description('Impact-In: Workday OAuth2 client secret (empty until the platform is set up).')
 param workdayClientSecret string = ''
 
+@description('Q2Q: Azure OpenAI resource endpoint (https://<name>.openai.azure.com); empty = provider not configured.')
+param azureOpenAIEndpoint string = ''
+
+@secure()
+@description('Q2Q: Azure OpenAI API key (empty = the app identity, or the provider is not configured).')
+param azureOpenAIApiKey string = ''
+
+@secure()
+@description('Q2Q: OpenAI API key (empty = provider not configured).')
+param openAIApiKey string = ''
+
 @description('Impact-In partner endpoints and ids, not secret: benevityBaseUrl, benevityTokenUrl, benevityClientId, benevityScope, gooderaBaseUrl, workdayBaseUrl, workdayTokenUrl, workdayClientId, workdayTenant.')
 param impactInPartners object = {}
 
@@ -59,6 +70,7 @@ var env = toLower(environmentName)
 var tags = { 'impact-env': env }
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, env))
 var webhookQueueName = 'webhook-ingest'
+var textQueueName = 'text-screening'
 var eventsTopicName = 'impact-events'
 var databaseName = 'impact'
 // Names known before deployment, so role assignments get stable ids (and What-If can predict them).
@@ -95,7 +107,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: 'app-package'
     // The queue trigger's own poison queue is created up front so alerts can watch it.
-    queueNames: [webhookQueueName, '${webhookQueueName}-poison']
+    queueNames: [webhookQueueName, '${webhookQueueName}-poison', textQueueName, '${textQueueName}-poison']
   }
 }
 
@@ -153,6 +165,10 @@ module keyVault 'modules/keyvault.bicep' = {
       gooderaApiKey: gooderaApiKey
       workdayClientSecret: workdayClientSecret
     }
+    llmSecrets: {
+      azureOpenAIApiKey: azureOpenAIApiKey
+      openAIApiKey: openAIApiKey
+    }
   }
 }
 
@@ -190,6 +206,10 @@ module functionApp 'modules/functionapp.bicep' = {
     workdayCredentialReference: keyVault.outputs.workdayCredentialReference
     impactInPartners: impactInPartners
     webhookQueueName: webhookQueueName
+    textQueueName: textQueueName
+    azureOpenAIEndpoint: azureOpenAIEndpoint
+    azureOpenAIKeyReference: keyVault.outputs.azureOpenAIKeyReference
+    openAIKeyReference: keyVault.outputs.openAIKeyReference
     // One task hub per storage account, and each environment has its own account.
     durableTaskHubName: 'impact'
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace

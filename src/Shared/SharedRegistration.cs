@@ -4,6 +4,7 @@ using Impact.Shared.Backfill;
 using Impact.Shared.Database;
 using Impact.Shared.Events;
 using Impact.Shared.Idempotency;
+using Impact.Shared.Feedback;
 using Impact.Shared.ImpactIn;
 using Impact.Shared.Journeys;
 using Impact.Shared.Privacy;
@@ -33,6 +34,7 @@ public static class SharedRegistration
         builder.AddBackfill();
         builder.AddPrivacy();
         builder.AddImpactIn();
+        builder.AddFeedback();
         builder.AddJourneys();
         builder.AddIdempotency();
         return builder;

@@ -46,6 +46,8 @@ public sealed class TestApp : IAsyncDisposable
             ["WebhookQueueName"] = queueName,
             ["Webhooks:Kintell:Secrets"] = $"{KintellSecret} {StandardSecret}",
             ["Webhooks:SweepAfterSeconds"] = "0",
+            // Texts of rated feedback go to a queue of the test's own too.
+            ["TextQueueName"] = TestStorage.UniqueName("tx"),
         }));
         if (settings is not null)
         {
@@ -79,10 +81,13 @@ public sealed class TestApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        var textQueue = Service<Microsoft.Extensions.Options.IOptions<Impact.Shared.Feedback.Pipeline.TextQueueOptions>>().Value.TextQueueName;
         await host.StopAsync();
         host.Dispose();
         await Queue.DeleteIfExistsAsync();
         await PoisonQueue.DeleteIfExistsAsync();
+        await TestStorage.Queues().GetQueueClient(textQueue).DeleteIfExistsAsync();
+        await TestStorage.Queues().GetQueueClient(textQueue + "-poison").DeleteIfExistsAsync();
         await Database.DisposeAsync();
     }
 }

@@ -20,6 +20,11 @@ param workdayCredentialReference string
 @description('Impact-In endpoints and ids; a platform without a base URL is not configured.')
 param impactInPartners object
 param webhookQueueName string
+param textQueueName string
+@description('Q2Q: Azure OpenAI endpoint; empty = not configured.')
+param azureOpenAIEndpoint string
+param azureOpenAIKeyReference string
+param openAIKeyReference string
 param durableTaskHubName string
 param serviceBusFullyQualifiedNamespace string
 param serviceBusTopicName string
@@ -101,6 +106,17 @@ var appSettings = {
   ImpactIn__Workday__ClientId: impactInPartners.?workdayClientId ?? ''
   ImpactIn__Workday__ClientSecret: workdayCredentialReference
   ImpactIn__Workday__Tenant: impactInPartners.?workdayTenant ?? ''
+  TextQueueName: textQueueName
+  TextPipeline__Enabled: 'true'
+  TextPipeline__SweepAfterSeconds: '30'
+  TextPipeline__SweepBatchSize: '2000'
+  TextPipeline__IdsPerMessage: '50'
+  Llm__AzureOpenAI__Endpoint: azureOpenAIEndpoint
+  Llm__AzureOpenAI__ApiKey: azureOpenAIKeyReference
+  Llm__OpenAI__Endpoint: ''
+  Llm__OpenAI__ApiKey: openAIKeyReference
+  Llm__MaxAttempts: '3'
+  Llm__TimeoutSeconds: '30'
 }
 // ───────────────────────────────────────────────────────────────────────────────────────────
 

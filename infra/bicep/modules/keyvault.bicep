@@ -15,6 +15,9 @@ param kintellWebhookSecrets string
 @secure()
 @description('Impact-In partner credentials: benevityClientSecret, gooderaApiKey, workdayClientSecret (empty = platform not configured).')
 param impactInSecrets object
+@secure()
+@description('Q2Q LLM provider keys: azureOpenAIApiKey, openAIApiKey (empty = not configured).')
+param llmSecrets object
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -65,6 +68,17 @@ resource impactInSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for se
   }
 }]
 
+var llmSecretNames = ['azureOpenAIApiKey', 'openAIApiKey']
+
+resource llmSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for secretName in llmSecretNames: {
+  parent: vault
+  name: 'llm-${toLower(secretName)}'
+  properties: {
+    contentType: 'Q2Q LLM provider API key'
+    value: llmSecrets[secretName]
+  }
+}]
+
 output name string = vault.name
 // App-setting values, not secrets: the platform resolves them with the app's identity.
 // Versionless URIs, so a rotated secret is picked up without a redeploy.
@@ -73,3 +87,5 @@ output kintellWebhookReference string = '@Microsoft.KeyVault(SecretUri=${kintell
 output benevityCredentialReference string = '@Microsoft.KeyVault(SecretUri=${impactInSecret[0].properties.secretUri})'
 output gooderaCredentialReference string = '@Microsoft.KeyVault(SecretUri=${impactInSecret[1].properties.secretUri})'
 output workdayCredentialReference string = '@Microsoft.KeyVault(SecretUri=${impactInSecret[2].properties.secretUri})'
+output azureOpenAIKeyReference string = '@Microsoft.KeyVault(SecretUri=${llmSecret[0].properties.secretUri})'
+output openAIKeyReference string = '@Microsoft.KeyVault(SecretUri=${llmSecret[1].properties.secretUri})'

@@ -1,8 +1,10 @@
 using System.Net;
 using Dapper;
 using Impact.Shared.Events;
+using Impact.Shared.Feedback.Pipeline;
 using Impact.Shared.Http;
 using Impact.Shared.Security;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Impact.Shared.Backfill;
@@ -14,7 +16,7 @@ namespace Impact.Shared.Backfill;
 /// reads or changes is scoped to the caller's company, and another company's job is the same 404 as an
 /// unknown one. Every change the API makes writes an audit row naming the caller in the same transaction.
 /// </summary>
-public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
+public sealed class BackfillJobStore(NpgsqlDataSource dataSource, IOptions<TextPipelineOptions> textPipeline)
 {
     private const string SelectColumns =
         """
@@ -217,6 +219,11 @@ public sealed class BackfillJobStore(NpgsqlDataSource dataSource)
         if (job.Kind == BackfillKinds.KintellSessions)
         {
             await KintellSessionRows.LoadAsync(conn, tx, chunk.Sessions, ct);
+            if (textPipeline.Value.Enabled && chunk.Sessions.Count > 0)
+            {
+                // Set-based from the chunk's staging table, in its transaction; the outbox sweeper queues them in batches.
+                await TextRows.InsertFromBackfillStageAsync(conn, tx, KintellSessionRows.LoadTimeoutSeconds, ct);
+            }
         }
         else
         {

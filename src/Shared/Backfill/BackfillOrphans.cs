@@ -16,7 +16,7 @@ namespace Impact.Shared.Backfill;
 public sealed class BackfillOrphans(NpgsqlDataSource dataSource, BlobServiceClient blobs, IOptions<BackfillOptions> options, TimeProvider time)
 {
     /// <summary>The prefixes of the backfill container that only job files live under.</summary>
-    public static readonly IReadOnlyList<string> Prefixes = ["uploads/", "errors/"];
+    public static readonly IReadOnlyList<string> Prefixes = ["uploads/", "errors/", "incoming/"];
 
     /// <summary>Deletes every blob under <see cref="Prefixes"/> older than the threshold that no job row names; returns how many.</summary>
     public async Task<int> SweepAsync(CancellationToken ct = default)

@@ -147,30 +147,9 @@ public sealed partial class BackfillUploads(BackfillJobStore jobs, BlobServiceCl
     private async Task<BackfillJob> RegisterAsync(Guid jobId, string kind, string fileName, BlobContainerClient container, BlobClient upload,
         long size, string errorBlobName, Caller caller, CancellationToken ct)
     {
-        CsvHeader? header;
-        await using (var head = await upload.OpenReadAsync(cancellationToken: ct))
-        {
-            header = await CsvHeader.ReadAsync(head, ct);
-        }
-
-        var missing = header is null ? BackfillKinds.RequiredColumns(kind)
-            : BackfillKinds.RequiredColumns(kind).Where(c => !header.Columns.Contains(c, StringComparer.OrdinalIgnoreCase)).ToList();
-        if (header is null || missing.Count > 0)
-        {
-            await upload.DeleteIfExistsAsync(cancellationToken: ct);
-            throw ProblemException.Validation(
-                header is null ? "The file is empty." : $"The header lacks required columns: {string.Join(", ", missing)}.",
-                new Dictionary<string, string[]>
-                {
-                    ["header"] = [$"Expected columns: {string.Join(",", BackfillKinds.Columns(kind))} (comma or semicolon separated)."],
-                });
-        }
-
         var errorBlob = container.GetBlockBlobClient(errorBlobName);
-        await ErrorFile.CreateAsync(errorBlob, header.Columns, ErrorFileFormat.Of(header), ct);
         try
         {
-            var size = (await upload.GetPropertiesAsync(cancellationToken: ct)).Value.ContentLength;
             CsvHeader? header;
             await using (var head = await upload.OpenReadAsync(cancellationToken: ct))
             {
@@ -189,7 +168,7 @@ public sealed partial class BackfillUploads(BackfillJobStore jobs, BlobServiceCl
                     });
             }
 
-            await ErrorFile.CreateAsync(errorBlob, header.Columns, ct);
+            await ErrorFile.CreateAsync(errorBlob, header.Columns, ErrorFileFormat.Of(header), ct);
             return await jobs.CreateAsync(jobId, kind, fileName, container.Name, upload.Name, size, header, errorBlob.Name, caller, ct);
         }
         catch (ProblemException p) when (p.Status == HttpStatusCode.Conflict)

@@ -21,6 +21,12 @@ public static class EventTypes
     public const string BackfillProgress = "backfill.progress";
     /// <summary>A backfill finished.</summary>
     public const string BackfillCompleted = "backfill.completed";
+    /// <summary>A text's outcome scores were stored (company-scoped; reaches the cockpit stream).</summary>
+    public const string Q2QOutcomeScored = "q2q.outcome.scored";
+    /// <summary>Safety screening sent a text to the review queue (MEDIUM or HIGH).</summary>
+    public const string SafetyFlagRaised = "safety.flag.raised";
+    /// <summary>A reviewer decided a review item (approve, reject, escalate).</summary>
+    public const string SafetyReviewCompleted = "safety.review.completed";
     /// <summary>A journey rule set or cleared a flag of a user.</summary>
     public const string JourneyFlagUpdated = "journey.flag.updated";
     /// <summary>A user reached a journey milestone (once).</summary>

@@ -36,6 +36,15 @@ public static class ImpactPayloads
         _ => throw new ArgumentException($"Unknown platform '{subject.Platform}'.", nameof(subject)),
     };
 
+    private static readonly Dictionary<string, string> DimensionNames = new()
+    {
+        [Feedback.OutcomeDimensions.Confidence] = "confidence",
+        [Feedback.OutcomeDimensions.Belonging] = "belonging",
+        [Feedback.OutcomeDimensions.LangLevelProxy] = "language comfort",
+        [Feedback.OutcomeDimensions.JobReadiness] = "job readiness",
+        [Feedback.OutcomeDimensions.WellBeing] = "well-being",
+    };
+
     private static string Org(DeliverySubject s) => s.OrganizationId ?? s.CompanyId.ToString();
 
     private static string Program(DeliverySubject s) => s.ProgramId ?? DefaultProgramId;
@@ -58,7 +67,7 @@ public static class ImpactPayloads
         if (m.OutcomeScore is { } score)
         {
             metrics.Add(new { metricType = "outcome_score", metricValue = (decimal)score, metricUnit = "score_0_1", category = "outcomes",
-                description = $"Mean normalised session rating over {m.Ratings} ratings" });
+                description = $"Mean outcome score (confidence, belonging, language comfort, job readiness, well-being) of {m.ScoredTexts} participant feedback texts" });
         }
 
         return new
@@ -88,7 +97,12 @@ public static class ImpactPayloads
 
         if (m.OutcomeScore is { } score)
         {
-            dimensions.Add(new { dimensionId = "outcome_score", dimensionName = "Mean normalised session rating", value = (decimal)score, unit = "score_0_1", beneficiaries = (int?)null });
+            dimensions.Add(new { dimensionId = "outcome_score", dimensionName = "Mean outcome score of participant feedback", value = (decimal)score, unit = "score_0_1", beneficiaries = (int?)m.ScoredTexts });
+        }
+
+        foreach (var (dimension, mean) in m.Outcomes)
+        {
+            dimensions.Add(new { dimensionId = $"outcome_{dimension}", dimensionName = $"Outcome: {DimensionNames[dimension]}", value = (decimal)mean, unit = "score_0_1", beneficiaries = (int?)m.ScoredTexts });
         }
 
         return new

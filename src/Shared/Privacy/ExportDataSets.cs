@@ -69,7 +69,11 @@ internal static class ExportDataSets
             """),
         new("texts", """
             SELECT t.id, t.source, t.content_id, t.content_type, t.text, t.language, t.status, t.received_at,
-                   (SELECT jsonb_object_agg(o.dimension, o.score) FROM impact.outcome_scores o WHERE o.text_id = t.id) AS outcome_scores
+                   (SELECT jsonb_object_agg(o.dimension, o.score) FROM impact.outcome_scores o WHERE o.text_id = t.id) AS outcome_scores,
+                   (SELECT jsonb_agg(jsonb_build_object('category', f.category, 'score', f.score, 'risk', f.risk, 'reasons', f.reasons) ORDER BY f.score DESC)
+                    FROM impact.safety_flags f WHERE f.text_id = t.id) AS safety_flags,
+                   (SELECT jsonb_build_object('status', q.status, 'risk', q.risk, 'notes', q.notes, 'decided_at', q.decided_at)
+                    FROM impact.safety_review_queue q WHERE q.text_id = t.id) AS review
             FROM impact.texts t
             WHERE t.user_id = @userId
             ORDER BY t.received_at, t.id

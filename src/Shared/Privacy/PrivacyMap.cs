@@ -104,6 +104,12 @@ public static class PrivacyMap
         new("idempotency_keys", "response_body", PersonalData.JsonWithUserIds,
             "not exported: a copy, kept at most 24 h for Idempotency-Key retries, of an API answer whose data the export holds from its tables",
             "rows whose stored answer names the person's id or e-mail deleted (a retry with that key then runs again)"),
+        new("safety_review_queue", "notes", PersonalData.FreeText,
+            "inside texts (review: status, risk, the reviewer's notes, decided_at) of the person's own texts",
+            "deleted with the text (ON DELETE CASCADE from texts)"),
+        new("safety_flags", "reasons", PersonalData.FreeText,
+            "inside texts (flags: category, score, risk, reasons) of the person's own texts; reasons are matched words and PII kinds, never the PII",
+            "deleted with the text (ON DELETE CASCADE from texts)"),
         new("texts", "last_error", PersonalData.ErrorText,
             "not exported: why processing a text failed (operational)", ErrorTextErasure),
         new("journey_flags", "user_id", PersonalData.UserId,
@@ -166,5 +172,9 @@ public static class PrivacyMap
         new("privacy_requests", "requested_by", "privacy officer's principal, kept for accountability"),
         new("privacy_requests", "approved_by", "privacy officer's principal, kept for accountability"),
         new("privacy_requests", "rejected_by", "privacy officer's principal, kept for accountability"),
+        new("model_registry", "thresholds", "a model's numeric decision thresholds from models.yaml; nothing about people"),
+        new("safety_review_queue", "reviewer", "the reviewer's principal (staff), kept for accountability"),
+        new("texts", "released_by", "the reviewer's principal (staff) who released a held text, kept for accountability"),
+        new("model_registry", "activated_by", "the operator's principal (staff) who activated a model, kept for accountability"),
     ];
 }

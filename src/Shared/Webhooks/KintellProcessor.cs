@@ -1,6 +1,7 @@
 using System.Text;
 using Dapper;
 using Impact.Shared.Events;
+using Impact.Shared.Feedback.Pipeline;
 using Impact.Shared.Http;
 using Microsoft.Extensions.Options;
 using Impact.Shared.Telemetry;
@@ -12,9 +13,11 @@ namespace Impact.Shared.Webhooks;
 /// Turns a stored Kintell delivery into rows: people resolved by e-mail (created when unknown),
 /// the session, rating or booking upserted by Kintell's id, one domain event, and the delivery
 /// marked processed — all in one transaction, with the delivery row locked so that a message
-/// delivered twice is processed once.
+/// delivered twice is processed once. A rating's feedback text is stored in <c>impact.texts</c> in the same
+/// transaction and queued for screening after the commit (the texts outbox).
 /// </summary>
-public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries, IOptions<WebhookOptions> options)
+public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliveries deliveries, IOptions<WebhookOptions> options,
+    TextOutbox texts, IOptions<TextPipelineOptions> textOptions)
 {
     /// <summary>The source name of Kintell deliveries.</summary>
     public const string Source = "kintell";
@@ -75,13 +78,14 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
         }
 
         var correlationId = $"{source}:{deliveryId}";
+        Guid? textToQueue = null;
         switch (payload)
         {
             case SessionCompleted s:
                 await UpsertSessionAsync(conn, tx, s, correlationId, ct);
                 break;
             case RatingCreated r:
-                await UpsertRatingAsync(conn, tx, r, correlationId, ct);
+                textToQueue = await UpsertRatingAsync(conn, tx, r, correlationId, textOptions.Value.Enabled, ct);
                 break;
             case BookingConfirmed b:
                 await UpsertBookingAsync(conn, tx, b, correlationId, ct);
@@ -97,6 +101,12 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             new { source, deliveryId }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         ImpactTelemetry.WebhooksProcessed.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("kind", delivery.EventType));
+        if (textToQueue is { } textId)
+        {
+            // After the commit; a queue failure leaves the text for the outbox sweeper.
+            await texts.TryEnqueueAsync([textId], ct);
+        }
+
         return ProcessOutcome.Processed;
     }
 
@@ -166,7 +176,9 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
         }, correlationId, ct);
     }
 
-    private static async Task UpsertRatingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, RatingCreated r, string correlationId, CancellationToken ct)
+    // Returns the id of a new or changed feedback text to queue.
+    private static async Task<Guid?> UpsertRatingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, RatingCreated r, string correlationId,
+        bool storeText, CancellationToken ct)
     {
         // The rating may arrive before its session: the rater and company are then unknown, and stay null.
         var session = await conn.QuerySingleOrDefaultAsync<(Guid? ParticipantId, Guid? VolunteerId, Guid? CompanyId)>(new CommandDefinition(
@@ -193,7 +205,7 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             tx, cancellationToken: ct));
         if (ratingId is null)
         {
-            return;
+            return null;
         }
 
         await EventLog.AppendAsync(conn, tx, EventTypes.RatingCreated, session.CompanyId, new
@@ -201,6 +213,20 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
             ratingId, externalId = r.RatingId, sessionExternalId = r.SessionId, fromRole = r.FromRole, raterId = rater,
             rating = r.Rating, ratingNormalized = r.Normalized,
         }, correlationId, ct);
+        if (!storeText)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(r.FeedbackText))
+        {
+            // The rating no longer carries a text: its old text (and what was derived from it) goes.
+            await TextRows.DeleteAsync(conn, tx, TextSources.KintellRating, r.RatingId, ct);
+            return null;
+        }
+
+        return await TextRows.UpsertAsync(conn, tx, TextSources.KintellRating, r.RatingId, TextSources.FeedbackText, session.CompanyId, rater,
+            r.FeedbackText, ct);
     }
 
     private static async Task UpsertBookingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, BookingConfirmed b, string correlationId, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Impact.Shared.Feedback.Pipeline;
 using Azure.Storage.Blobs;
 using Dapper;
 using Impact.Shared.Backfill;
@@ -28,8 +29,8 @@ public sealed class BackfillOrphanTests
             await conn.ExecuteAsync("ALTER TABLE impact.backfill_jobs ADD CONSTRAINT test_refuses CHECK (file_name <> 'refused.csv')");
         }
 
-        var uploads = new BackfillUploads(new BackfillJobStore(db.DataSource), TestStorage.Blobs(),
-            Options.Create(new BackfillOptions { Container = container.Name }));
+        var uploads = new BackfillUploads(new BackfillJobStore(db.DataSource, Options.Create(new TextPipelineOptions())), TestStorage.Blobs(),
+            Options.Create(new BackfillOptions { Container = container.Name }), TimeProvider.System);
 
         var e = await Assert.ThrowsAsync<PostgresException>(() =>
             uploads.CreateAsync(BackfillKinds.KintellSessions, "refused.csv", new MemoryStream(File), BackfillTestJobs.Operator));

@@ -37,7 +37,7 @@ public sealed class DeliveryOrchestrationTests
         Assert.Equal(2.5m, metrics["volunteer_hours"]);        // 150 minutes
         Assert.Equal(2m, metrics["participant_count"]);
         Assert.Equal(2m, metrics["program_participation"]);    // two volunteers
-        Assert.Equal(0.75m, metrics["outcome_score"]);         // ratings 5 and 3 → (1 + 0.5) / 2
+        Assert.Equal(0.62m, metrics["outcome_score"]);         // mean of the two feedback texts' ten dimension scores, not the ratings (0.75)
 
         var attempts = await ImpactData.QueryAsync<(int StatusCode, string Outcome)>(db.DataSource,
             "SELECT status_code, outcome FROM impact.impact_delivery_attempts WHERE delivery_id = @id", new { id = delivery.Id });
@@ -185,12 +185,13 @@ public sealed class DeliveryOrchestrationTests
         var stored = JsonNode.Parse(await ImpactData.ScalarAsync<string>(db.DataSource,
             "SELECT payload FROM impact.impact_deliveries WHERE id = @id", new { id = delivery.Id }))!;
         var all = stored["impactDimensions"]!.AsArray().Select(d => d!.ToJsonString()).ToList();
-        Assert.Equal(7, all.Count); // 4 totals, 2 session types, 1 outcome score
+        Assert.Equal(12, all.Count); // 4 totals, 2 session types, the outcome score and its 5 dimensions
+        Assert.Equal(0.825m, all.Select(d => JsonNode.Parse(d)!).Single(d => (string?)d["dimensionId"] == "outcome_well_being")!["value"]!.GetValue<decimal>());
         var requests = partner.Requests;
-        Assert.Equal(4, requests.Count);
+        Assert.Equal(6, requests.Count);
         Assert.All(requests, r => Assert.True(JsonNode.Parse(r.Body)!["impactDimensions"]!.AsArray().Count <= 2));
         Assert.Equal(all, requests.SelectMany(r => JsonNode.Parse(r.Body)!["impactDimensions"]!.AsArray().Select(d => d!.ToJsonString())));
-        Assert.Equal(Enumerable.Range(1, 4).Select(i => $"{delivery.IdempotencyKey}-{i}"), requests.Select(r => r.Header("Idempotency-Key")));
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => $"{delivery.IdempotencyKey}-{i}"), requests.Select(r => r.Header("Idempotency-Key")));
         Assert.Equal((1, "succeeded"), await AttemptsAndStatus(db, delivery.Id));
     }
 

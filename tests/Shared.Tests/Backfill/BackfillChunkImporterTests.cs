@@ -65,7 +65,7 @@ public sealed class BackfillChunkImporterTests
             BackfillTestJobs.Importer(db.DataSource, chunkRows: 100, chunksPerActivity: 3).ImportChunksAsync(jobId));
 
         Assert.Equal(404, e.Status);
-        var job = await new BackfillJobStore(db.DataSource).GetAsync(jobId, company: null);
+        var job = await new BackfillJobStore(db.DataSource, Microsoft.Extensions.Options.Options.Create(new Impact.Shared.Feedback.Pipeline.TextPipelineOptions())).GetAsync(jobId, company: null);
         Assert.Equal(BackfillStatus.Pending, job.Status);
         Assert.Equal(0, job.ProcessedRows);
         await using var conn = await db.DataSource.OpenConnectionAsync();

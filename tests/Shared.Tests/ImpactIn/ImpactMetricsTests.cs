@@ -30,10 +30,43 @@ public sealed class ImpactMetricsTests
         Assert.Equal(2, metrics.Volunteers);
         Assert.Equal(2, metrics.Ratings);
         Assert.Equal(4.0, metrics.MeanRating);
-        Assert.Equal(0.75, metrics.OutcomeScore);
+        // The outcome score is the mean of the feedback texts' dimension scores, not the mean normalised rating (0.75).
+        Assert.Equal(0.62, metrics.OutcomeScore);
+        Assert.Equal(2, metrics.ScoredTexts);
+        Assert.Equal(new Dictionary<string, double>
+        {
+            ["confidence"] = 0.65, ["belonging"] = 0.5, ["lang_level_proxy"] = 0.75, ["job_readiness"] = 0.375, ["well_being"] = 0.825,
+        }, metrics.Outcomes);
         Assert.Equal(
             [new SessionTypeMetrics("language", 2, 1.75m, 2, 1), new SessionTypeMetrics("mentorship", 1, 0.75m, 1, 1)],
             metrics.BySessionType);
+    }
+
+    [Fact]
+    public async Task OnlyClassifiedTextsOfTheCompanyWhoseSessionOrReceptionFallsInThePeriodCount()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var company = await ImpactData.CompanyAsync(db.DataSource);
+        var other = await ImpactData.CompanyAsync(db.DataSource, "Other");
+        var volunteer = await ImpactData.UserAsync(db.DataSource, "volunteer", company);
+        var participant = await ImpactData.UserAsync(db.DataSource, "participant");
+        // A rating of a session in March whose text was scored later still counts for March; one of April does not.
+        var march = await ImpactData.SessionAsync(db.DataSource, company, March.AddDays(3), 30, participant, volunteer, rating: 2);
+        var april = await ImpactData.SessionAsync(db.DataSource, company, April.AddDays(1), 30, participant, volunteer, rating: 2);
+        await ImpactData.ScoredTextAsync(db.DataSource, company, [0.2, 0.2, 0.3, 0.3, 0.5], march);
+        await ImpactData.ScoredTextAsync(db.DataSource, company, [1, 1, 1, 1, 1], april);
+        await ImpactData.ScoredTextAsync(db.DataSource, company, [0.8, 0.8, 0.9, 0.6, 0.9], receivedAt: March.AddDays(10)); // an API text
+        await ImpactData.ScoredTextAsync(db.DataSource, other, [1, 1, 1, 1, 1], receivedAt: March.AddDays(10));
+        var rejected = await ImpactData.ScoredTextAsync(db.DataSource, company, [1, 1, 1, 1, 1], receivedAt: March.AddDays(11));
+        await ImpactData.ScalarAsync<int>(db.DataSource, "UPDATE impact.texts SET status = 'rejected' WHERE id = @rejected RETURNING 1", new { rejected });
+
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        var metrics = await ImpactMetrics.ReadAsync(conn, company, March, April);
+
+        Assert.Equal(2, metrics.ScoredTexts);
+        Assert.Equal(0.55, metrics.OutcomeScore); // (1.5 + 4.0) / 10
+        Assert.Equal(0.5, metrics.Outcomes["confidence"]);
+        Assert.Equal(0.25, metrics.MeanRating is { } m ? (m - 1) / 4 : -1); // the ratings are still reported on their own
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using Impact.Shared.Backfill;
+using Impact.Shared.Feedback.Pipeline;
 using Impact.Shared.Security;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -19,13 +20,13 @@ public static class BackfillTestJobs
     /// </summary>
     public static async Task<Guid> CreateSessionsJobAsync(NpgsqlDataSource dataSource, BlobContainerClient container, byte[] file, Caller? caller = null)
     {
-        var uploads = new BackfillUploads(new BackfillJobStore(dataSource), container.GetParentBlobServiceClient(),
+        var uploads = new BackfillUploads(new BackfillJobStore(dataSource, Options.Create(new TextPipelineOptions())), container.GetParentBlobServiceClient(),
             Options.Create(new BackfillOptions { Container = container.Name }), TimeProvider.System);
         return (await uploads.CreateAsync(BackfillKinds.KintellSessions, "sessions.csv", new MemoryStream(file), caller ?? Operator)).Id;
     }
 
     /// <summary>The chunk importer over the test database and Azurite, <paramref name="chunkRows"/> records per chunk.</summary>
     public static BackfillChunkImporter Importer(NpgsqlDataSource dataSource, int chunkRows, int chunksPerActivity) =>
-        new(new BackfillJobStore(dataSource), TestStorage.Blobs(),
+        new(new BackfillJobStore(dataSource, Options.Create(new TextPipelineOptions())), TestStorage.Blobs(),
             Options.Create(new BackfillOptions { ChunkRows = chunkRows, ChunksPerActivity = chunksPerActivity }));
 }

@@ -1,0 +1,12 @@
+namespace Impact.Shared.Feedback.Models;
+
+/// <summary>One entry of <c>models.yaml</c>.</summary>
+/// <param name="Id">Stable id, stored with every score the model produces.</param>
+/// <param name="Provider">One of <see cref="ModelProviders.All"/>.</param>
+/// <param name="Model">The provider's model (for Azure OpenAI: the deployment name).</param>
+/// <param name="PromptVersion">Version of the prompt and output schema, stored with every score.</param>
+/// <param name="Thresholds">Named decision thresholds (0–1).</param>
+/// <param name="EffectiveFrom">The model is not used before this instant.</param>
+/// <param name="Active">Active when first synced (if its provider has no active model yet).</param>
+public sealed record ModelDefinition(string Id, string Provider, string Model, string PromptVersion,
+    IReadOnlyDictionary<string, double> Thresholds, DateTimeOffset EffectiveFrom, bool Active);
