@@ -3,6 +3,7 @@ using Impact.Shared.Feedback.Llm;
 using Impact.Shared.Feedback.Models;
 using Impact.Shared.Feedback.Pipeline;
 using Impact.Shared.Feedback.Review;
+using Impact.Shared.Feedback.Screening;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -41,8 +42,8 @@ public static class FeedbackRegistration
 
         // The language detector and the embedded classifier (feat/q2q-core).
         builder.Services.AddFeedbackModels();
-        // Until feat/q2q-screening is merged (its AddSafetyScreening replaces this).
-        builder.Services.TryAddSingleton<ITextScreener, NotInstalledModels.Screener>();
+        // The safety screener (word lists and PII detectors).
+        builder.Services.AddSafetyScreening();
         return builder;
     }
 }

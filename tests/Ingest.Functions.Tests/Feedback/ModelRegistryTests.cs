@@ -24,7 +24,7 @@ public sealed class ModelRegistryTests
         Assert.Equal(0, await f.App.Service<ModelRegistry>().SyncAsync(file));
         var models = await f.CallAsync(FeedbackApp.Request("GET", "/v1/models", FeedbackApp.Operator()), r => f.App.Function<ModelRegistryApi>().ListModels(r, CancellationToken.None));
         var inUse = models.Json.GetProperty("items").EnumerateArray().Where(m => m.GetProperty("inUse").GetBoolean()).Select(m => m.GetProperty("id").GetString()).ToList();
-        Assert.Equal(["q2q-embedded-v1"], inUse); // the embedded model is the default
+        Assert.Equal(["embedded-q2q-v1"], inUse); // the embedded model is the default
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class ModelRegistryTests
 
         Assert.Equal((403, 403, 200, 200, 200, 404), (asAdmin.Status, asReviewer.Status, first.Status, second.Status, again.Status, unknown.Status));
         Assert.Equal("application/problem+json", unknown.ContentType);
-        Assert.Equal([("embedded", "q2q-embedded-v1"), ("openai", "openai-second")], await f.QueryAsync<(string, string)>(
+        Assert.Equal([("embedded", "embedded-q2q-v1"), ("openai", "openai-second")], await f.QueryAsync<(string, string)>(
             "SELECT provider, id FROM impact.model_registry WHERE active ORDER BY provider"));
         var audit = await f.QueryAsync<(string Action, string Subject, string By)>("SELECT action, subject, performed_by FROM impact.audit_log ORDER BY id");
         Assert.Equal([("q2q.model.activate", "model:openai-gpt-4o-mini-q2q-v1", "ops-1"), ("q2q.model.activate", "model:openai-second", "ops-2")], audit);
@@ -102,7 +102,7 @@ public sealed class ModelRegistryTests
 
         Assert.True(activated.Active);
         Assert.False(activated.InUse);
-        Assert.Equal([("after", "openai-gpt-4o-mini-q2q-v1"), ("before", "q2q-embedded-v1")], await f.QueryAsync<(string, string)>(
+        Assert.Equal([("after", "openai-gpt-4o-mini-q2q-v1"), ("before", "embedded-q2q-v1")], await f.QueryAsync<(string, string)>(
             "SELECT split_part(t.content_id, '/', 2), o.model_id FROM impact.texts t JOIN impact.outcome_scores o ON o.text_id = t.id AND o.dimension = 'confidence' ORDER BY 1"));
         Assert.Single(f.Classifier.Requests);
         Assert.Single(f.Chat.Calls);

@@ -57,7 +57,7 @@ public sealed class TextPipelineTests
         Assert.Equal(
             [("belonging", 0.5), ("confidence", 0.8), ("job_readiness", 0.45), ("lang_level_proxy", 0.9), ("well_being", 0.75)],
             scores.Select(s => (s.Dimension, Math.Round(s.Score, 4))));
-        Assert.All(scores, s => Assert.Equal(("q2q-embedded-v1", "embedded", "embedded-v1", "en", "embedded"), (s.ModelId, s.Provider, s.PromptVersion, s.Language, s.Method)));
+        Assert.All(scores, s => Assert.Equal(("embedded-q2q-v1", "embedded", "embedded-q2q-v1", "en", "embedded"), (s.ModelId, s.Provider, s.PromptVersion, s.Language, s.Method)));
         // The classifier saw the masked text only, and every stored snippet is masked.
         Assert.Equal("Write to [EMAIL]: I feel much more confident at job interviews now", Assert.Single(f.Classifier.Requests).MaskedText);
         var snippets = await f.QueryAsync<string>("SELECT e.snippet FROM impact.evidence_snippets e JOIN impact.outcome_scores o ON o.id = e.score_id WHERE o.text_id = @Id", new { text.Id });

@@ -8,7 +8,7 @@ namespace Impact.TestSupport.Feedback;
 /// request and answers fixed labels — confidence up, language comfort high, one employability signal, one risk cue — with
 /// the first word of the text as evidence of confidence_increase. <see cref="FailIfCalled"/> makes any call throw.
 /// </summary>
-public sealed class RecordingClassifier(string provider = "embedded", string modelId = "q2q-embedded-v1") : IOutcomeClassifier
+public sealed class RecordingClassifier(string provider = "embedded", string modelId = "embedded-q2q-v1") : IOutcomeClassifier
 {
     public ConcurrentQueue<ClassificationRequest> Requests { get; } = new();
 
@@ -27,6 +27,6 @@ public sealed class RecordingClassifier(string provider = "embedded", string mod
         var first = request.MaskedText.Split(' ')[0];
         var labels = new Q2QLabels(true, false, false, false, "high", ["skills_gained"], ["anxiety"], ["interview"],
             [new EvidenceItem(first, "confidence_increase", 0, first.Length), new EvidenceItem(request.MaskedText, "anxiety", 0, request.MaskedText.Length)]);
-        return Task.FromResult(new ClassificationResult(labels, null, modelId, Provider, "embedded-v1"));
+        return Task.FromResult(new ClassificationResult(labels, null, modelId, Provider, "embedded-q2q-v1"));
     }
 }
