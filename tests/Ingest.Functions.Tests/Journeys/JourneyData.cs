@@ -1,5 +1,6 @@
 using Dapper;
 using Impact.Shared.Events;
+using Impact.Shared.Journeys;
 using Npgsql;
 
 namespace Impact.Ingest.Tests.Journeys;
@@ -85,6 +86,39 @@ public sealed class JourneyData(NpgsqlDataSource db)
             """, new { textId, user, companyId, dimension, score, language, at = at.UtcDateTime }, tx);
         await EventLog.AppendAsync(conn, tx, "q2q.outcome.scored", companyId, new { textId, userId = user, dimension, score });
         await tx.CommitAsync();
+    }
+
+    /// <summary>
+    /// Runs the evaluator until its cursor has passed every event written so far. The evaluator only reads events of
+    /// finished transactions older than the oldest one still running anywhere in the cluster (transaction ids are
+    /// cluster-wide), so while other tests hold long transactions a pass may see nothing yet: wait for them.
+    /// </summary>
+    public async Task<EvaluationPass> CatchUpAsync(JourneyEvaluator evaluator)
+    {
+        var last = await ScalarAsync<long>("SELECT coalesce(max(id), 0) FROM impact.events");
+        var total = new EvaluationPass(0, 0, 0);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            var pass = await evaluator.RunToEndAsync();
+            total = new EvaluationPass(total.Events + pass.Events, total.Users + pass.Users, total.Changes + pass.Changes);
+            var behind = await ScalarAsync<bool>(
+                """
+                SELECT EXISTS (SELECT 1 FROM impact.events e, impact.event_cursors c
+                               WHERE c.name = 'journeys' AND e.id <= @last AND (e.tx_id, e.id) > (c.last_tx_id, c.last_event_id))
+                """, new { last });
+            if (!behind)
+            {
+                return total;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The journey evaluator did not catch up with the events within 120 s.");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     public async Task<T> ScalarAsync<T>(string sql, object? args = null)

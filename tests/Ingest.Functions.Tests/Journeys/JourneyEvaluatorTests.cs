@@ -25,7 +25,7 @@ public sealed class JourneyEvaluatorTests
         {
             var s = await data.SessionAsync(company, participant, volunteer, Start.AddDays(-3 + i));
             await data.RatingAsync(company, s, volunteer, "volunteer", i == 0 ? 4 : 5, Start.AddDays(-3 + i));
-            await evaluator.RunToEndAsync();
+            await data.CatchUpAsync(evaluator);
         }
 
         Assert.Equal(["mentor_ready"], await FlagsAsync(data, participant));
@@ -35,13 +35,13 @@ public sealed class JourneyEvaluatorTests
         Assert.Equal(["mentor_ready"], await FlagsAsync(data, volunteer));
 
         // Re-running with nothing new, and re-evaluating on demand, change nothing.
-        Assert.Equal(0, (await evaluator.RunToEndAsync()).Changes);
+        Assert.Equal(0, (await data.CatchUpAsync(evaluator)).Changes);
         Assert.Equal(0, await evaluator.EvaluateUserAsync(participant));
 
         // A fourth session rated 1: mean (4 + 5 + 5 + 1) / 4 = 3.75 < 4 → the flag goes, and an event says so.
         var fourth = await data.SessionAsync(company, participant, volunteer, Start);
         await data.RatingAsync(company, fourth, volunteer, "volunteer", 1, Start);
-        await evaluator.RunToEndAsync();
+        await data.CatchUpAsync(evaluator);
 
         Assert.Empty(await FlagsAsync(data, participant));
         Assert.Equal(1, await EventsAsync(data, EventTypes.JourneyFlagUpdated, participant, "cleared"));
@@ -66,7 +66,7 @@ public sealed class JourneyEvaluatorTests
         var participant = await data.UserAsync("participant", null);
         var volunteer = await data.UserAsync("volunteer", company);
         await data.SessionAsync(company, participant, volunteer, Start);
-        await evaluator.RunToEndAsync();
+        await data.CatchUpAsync(evaluator);
         Assert.Empty(await FlagsAsync(data, participant));
 
         clock.Advance(TimeSpan.FromDays(13.9));
@@ -78,7 +78,7 @@ public sealed class JourneyEvaluatorTests
         Assert.Equal(["followup_needed"], await FlagsAsync(data, participant));
 
         await data.SessionAsync(company, participant, volunteer, clock.GetUtcNow());
-        await evaluator.RunToEndAsync();
+        await data.CatchUpAsync(evaluator);
         Assert.Empty(await FlagsAsync(data, participant));
         Assert.Equal(["set", "cleared"], await data.QueryAsync<string>(
             "SELECT change FROM impact.journey_flag_history WHERE user_id = @participant AND flag = 'followup_needed' ORDER BY id", new { participant }));
@@ -94,11 +94,11 @@ public sealed class JourneyEvaluatorTests
         var user = await data.UserAsync("volunteer", company);
 
         await data.ScoreAsync(company, user, "lang_level_proxy", 0.3, DateTimeOffset.UtcNow.AddMinutes(-2));
-        await evaluator.RunToEndAsync();
+        await data.CatchUpAsync(evaluator);
         Assert.Equal(["language_support_needed"], await FlagsAsync(data, user));
 
         await data.ScoreAsync(company, user, "lang_level_proxy", 0.9, DateTimeOffset.UtcNow.AddMinutes(-1));
-        await evaluator.RunToEndAsync();
+        await data.CatchUpAsync(evaluator);
         Assert.Empty(await FlagsAsync(data, user));
     }
 
@@ -115,7 +115,7 @@ public sealed class JourneyEvaluatorTests
         var userB = await data.UserAsync("volunteer", b);
         await data.ScoreAsync(a, userA, "lang_level_proxy", 0.2, DateTimeOffset.UtcNow.AddMinutes(-1));
         await data.ScoreAsync(b, userB, "lang_level_proxy", 0.2, DateTimeOffset.UtcNow.AddMinutes(-1));
-        await evaluator.RunToEndAsync();
+        await data.CatchUpAsync(evaluator);
         Assert.Equal(["language_support_needed"], await FlagsAsync(data, userA));
 
         await rules.SetActiveAsync("language_support_needed", false, new Shared.Security.Caller("admin-a", "", a, [Shared.Security.Roles.CompanyAdmin]));

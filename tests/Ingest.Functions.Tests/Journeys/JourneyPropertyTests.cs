@@ -57,7 +57,7 @@ public sealed class JourneyPropertyTests
             // Replay everything from the start: the state is what it is, so nothing changes and nothing is announced.
             var before = await data.ScalarAsync<long>("SELECT count(*) FROM impact.events WHERE type LIKE 'journey.%'");
             await data.ScalarAsync<int>("UPDATE impact.event_cursors SET last_tx_id = '0', last_event_id = 0 WHERE name = 'journeys' RETURNING 1");
-            var replay = await evaluator.RunToEndAsync();
+            var replay = await data.CatchUpAsync(evaluator);
             Assert.Equal(0, replay.Changes);
             Assert.Equal(before, await data.ScalarAsync<long>("SELECT count(*) FROM impact.events WHERE type LIKE 'journey.%'"));
         }, iter: 8, threads: 1);
@@ -111,7 +111,7 @@ public sealed class JourneyPropertyTests
                 }
             }
 
-            await evaluator.RunToEndAsync();
+            await data.CatchUpAsync(evaluator);
         }
 
         var ids = names.Keys.ToArray();

@@ -76,9 +76,9 @@ public sealed class PrivacyErasureTests
             UPDATE impact.webhook_deliveries SET last_error = 'duplicate key: Key (email)=(' || upper(@email) || ') already exists; user ' || @id
             WHERE id = (SELECT min(id) FROM impact.webhook_deliveries);
             INSERT INTO impact.backfill_jobs (id, kind, file_name, blob_container, blob_name, file_bytes, delimiter, columns,
-                status, checkpoint_offset, checkpoint_row, error_blob_name, last_error)
+                status, checkpoint_offset, checkpoint_row, checkpoint_line, error_blob_name, last_error)
             VALUES (gen_random_uuid(), 'kintell-users', 'users.csv', 'gone', 'uploads/gone.csv', 100, ',', ARRAY['Email'],
-                'failed', 0, 1, 'errors/gone.csv', 'row 2: ' || @email || ' could not be saved');
+                'failed', 0, 1, 1, 'errors/gone.csv', 'row 2: ' || @email || ' could not be saved');
             """, new { email = data.SubjectEmail, id = data.SubjectId.ToString() });
 
         var before = await AggregatesAsync(conn);
@@ -193,7 +193,7 @@ public sealed class PrivacyErasureTests
 
         var errors = (await errorFile.DownloadContentAsync()).Value.Content.ToString();
         Assert.False(NamesAddress(errors, data.SubjectEmail), errors);
-        Assert.StartsWith("session_id,session_type,", errors, StringComparison.Ordinal);
+        Assert.StartsWith("session_id;session_type;", errors, StringComparison.Ordinal);
         Assert.Equal(blocksBefore, (await errorFile.GetBlockListAsync()).Value.CommittedBlocks.Select(b => b.Name).ToList());
         await using var conn = await db.DataSource.OpenConnectionAsync();
         // S1 and S4 in both uploads, S4 in job A's error file.

@@ -219,7 +219,7 @@ public sealed class WebhookRecoveryTests
         Assert.Equal(1, (await app.PoisonQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
         await Poll.UntilAsync(async () => (await app.PoisonQueue.PeekMessageAsync()).Value is not null, TimeSpan.FromSeconds(30), "the message visible again");
         var again = WebhookQueue.Parse((await app.PoisonQueue.PeekMessageAsync()).Value.Body.ToString());
-        Assert.Equal(new WebhookMessage("kintell", "d-dark") { Retry = 1 }, again);
+        Assert.Equal(new WebhookMessage("kintell", "d-dark") { Retry = 1 }, again with { TraceParent = null });
     }
 
     [Fact]
@@ -235,7 +235,7 @@ public sealed class WebhookRecoveryTests
 
         Assert.Equal(1, (await app.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
         await Poll.UntilAsync(async () => (await app.Queue.PeekMessageAsync()).Value is not null, TimeSpan.FromSeconds(30), "the message visible again");
-        Assert.Equal(new WebhookMessage("kintell", "d-wait") { Retry = 4 }, WebhookQueue.Parse((await app.Queue.PeekMessageAsync()).Value.Body.ToString()));
+        Assert.Equal(new WebhookMessage("kintell", "d-wait") { Retry = 4 }, WebhookQueue.Parse((await app.Queue.PeekMessageAsync()).Value.Body.ToString()) with { TraceParent = null });
         // Doubling from 1 s and capped at 2 s, with jitter of up to half.
         Assert.All(Enumerable.Range(0, 50).Select(worker.RetryDelay), d => Assert.InRange(d.TotalSeconds, 0.5, 2));
         Assert.InRange(worker.RetryDelay(0).TotalSeconds, 0.5, 1);
