@@ -169,28 +169,4 @@ public sealed class ImpactInSchedulerScenario : IScenario
             UPDATE impact.scheduled_deliveries SET next_run = @due WHERE id = ANY(@ids);
             """, new { ids = dueIds, due = now.AddMinutes(-1).UtcDateTime });
     }
-
-    /// <summary>Counts commands through Npgsql's ActivitySource (one per command or batch sent).</summary>
-    private sealed class CommandCounter : IDisposable
-    {
-        private readonly ActivityListener listener;
-        private long count;
-
-        public CommandCounter()
-        {
-            listener = new ActivityListener
-            {
-                ShouldListenTo = s => s.Name == "Npgsql",
-                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-                ActivityStarted = _ => Interlocked.Increment(ref count),
-            };
-            ActivitySource.AddActivityListener(listener);
-        }
-
-        public long Count => Interlocked.Read(ref count);
-
-        public void Reset() => Interlocked.Exchange(ref count, 0);
-
-        public void Dispose() => listener.Dispose();
-    }
 }
