@@ -112,7 +112,7 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     {
         var link = await uploads.CreateLinkAsync(request.Caller(), ct);
         return ApiResults.Json(StatusCodes.Status200OK, new ImportUploadLink(
-            link.UploadId, link.BlobName, link.UploadUrl, link.ExpiresAt, link.MaxBytes, link.SignedWith, "/v1/imports/from-upload"));
+            link.UploadId, link.BlobName, link.UploadUrl.OriginalString, link.ExpiresAt, link.MaxBytes, link.SignedWith, "/v1/imports/from-upload"));
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]

@@ -47,10 +47,10 @@ namespace Impact.Client.Models
         /// <summary>The uploadUrl property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? UploadUrl { get; set; }
+        public string? UploadUrl { get; set; }
 #nullable restore
 #else
-        public UntypedNode UploadUrl { get; set; }
+        public string UploadUrl { get; set; }
 #endif
         /// <summary>
         /// Instantiates a new <see cref="global::Impact.Client.Models.ImportUploadLink"/> and sets the default values.
@@ -83,7 +83,7 @@ namespace Impact.Client.Models
                 { "signedWith", n => { SignedWith = n.GetStringValue(); } },
                 { "startUrl", n => { StartUrl = n.GetStringValue(); } },
                 { "uploadId", n => { UploadId = n.GetGuidValue(); } },
-                { "uploadUrl", n => { UploadUrl = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "uploadUrl", n => { UploadUrl = n.GetStringValue(); } },
             };
         }
         /// <summary>
@@ -99,7 +99,7 @@ namespace Impact.Client.Models
             writer.WriteStringValue("signedWith", SignedWith);
             writer.WriteStringValue("startUrl", StartUrl);
             writer.WriteGuidValue("uploadId", UploadId);
-            writer.WriteObjectValue<UntypedNode>("uploadUrl", UploadUrl);
+            writer.WriteStringValue("uploadUrl", UploadUrl);
             writer.WriteAdditionalData(AdditionalData);
         }
     }
