@@ -164,7 +164,7 @@ public sealed class ContractClientTests
         Assert.Contains((await client.V1.Journeys.Rules.GetAsync())!.Items!, r => r.Id == "contract_quiet");
         Assert.Equal("company", (await client.V1.Journeys.Rules["contract_quiet"].GetAsync())!.Scope);
         var replaced = await client.V1.Journeys.Rules["contract_quiet"].PutAsync(new MemoryStream(Encoding.UTF8.GetBytes(
-            """{"name": "Contract quiet volunteer", "priority": 20, "conditions": [{"type": "count", "source": "sessions", "op": "<", "value": 1}], "actions": [{"type": "set_flag", "flag": "contract_quiet"}]}""")),
+            """{"id": "contract_quiet", "name": "Contract quiet volunteer", "priority": 20, "conditions": [{"type": "count", "source": "sessions", "op": "<", "value": 1}], "actions": [{"type": "set_flag", "flag": "contract_quiet"}]}""")),
             c => c.Headers.Add("Content-Type", "application/json"));
         Assert.Equal("contract_quiet", replaced!.Id);
         Assert.NotNull(await client.V1.Journeys.Rules["contract_quiet"].Deactivate.PostAsync());
