@@ -104,19 +104,22 @@ public sealed partial class BackfillImports(BackfillJobStore jobs, BackfillUploa
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Returns(StatusCodes.Status200OK, typeof(ImportUploadLink), Description = "An upload link: PUT the file to `uploadUrl` (blocks for a large file), then POST `startUrl`.")]
+    [Idempotent]
     [Function(nameof(CreateImportUpload))]
     public async Task<IActionResult> CreateImportUpload(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/uploads")] HttpRequest request, CancellationToken ct)
     {
         var link = await uploads.CreateLinkAsync(request.Caller(), ct);
-        return ApiResults.Json(StatusCodes.Status200OK, new
-        {
-            link.UploadId, link.BlobName, link.UploadUrl, link.ExpiresAt, link.MaxBytes, link.SignedWith,
-            startUrl = "/v1/imports/from-upload",
-        });
+        return ApiResults.Json(StatusCodes.Status200OK, new ImportUploadLink(
+            link.UploadId, link.BlobName, link.UploadUrl.OriginalString, link.ExpiresAt, link.MaxBytes, link.SignedWith, "/v1/imports/from-upload"));
     }
 
     [RequireRole(Roles.CompanyAdmin, Roles.Operator)]
+    [Body(typeof(ImportFromUploadRequest))]
+    [Returns(StatusCodes.Status202Accepted, typeof(ImportStarted), Description = "The import runs. `Location` is the status URL.")]
+    [Problems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)]
+    [Idempotent]
     [Function(nameof(ImportFromUpload))]
     public async Task<IActionResult> ImportFromUpload(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/from-upload")] HttpRequest request,

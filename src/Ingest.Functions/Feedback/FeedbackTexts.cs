@@ -17,6 +17,10 @@ public sealed class FeedbackTexts(TextStore texts)
     private const int MaxBodyBytes = 128 * 1024;
 
     [RequireRole(Roles.CompanyAdmin)]
+    [Body(typeof(TextRequest))]
+    [Returns(StatusCodes.Status202Accepted, typeof(TextAccepted), Description = "Accepted; the text is screened and classified.")]
+    [Returns(StatusCodes.Status200OK, typeof(TextAccepted), Description = "The same text was already submitted; nothing changed.")]
+    [Idempotent]
     [Function(nameof(SubmitText))]
     public async Task<IActionResult> SubmitText(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "texts")] HttpRequest req, CancellationToken ct)

@@ -14,6 +14,11 @@ public sealed class SafetyReview(SafetyReviewStore reviews)
     private const string What = "review item";
 
     [RequireRole(Roles.Reviewer)]
+    [Query("status", typeof(string), Description = "Only items of this status.")]
+    [Query("risk", typeof(string), Description = "Only items of this risk level: medium or high.")]
+    [Query("page", typeof(int), Description = "The page, from 1 (default 1).")]
+    [Query("limit", typeof(int), Description = "Items per page: 1-100, default 20.")]
+    [Returns(StatusCodes.Status200OK, typeof(ReviewPage))]
     [Function(nameof(ListSafetyQueue))]
     public async Task<IActionResult> ListSafetyQueue(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "safety/queue")] HttpRequest req, CancellationToken ct)
@@ -28,12 +33,17 @@ public sealed class SafetyReview(SafetyReviewStore reviews)
     }
 
     [RequireRole(Roles.Reviewer)]
+    [Returns(StatusCodes.Status200OK, typeof(ReviewItemDetail))]
     [Function(nameof(GetSafetyQueueItem))]
     public async Task<IActionResult> GetSafetyQueueItem(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "safety/queue/{id}")] HttpRequest req, string id, CancellationToken ct) =>
         ApiResults.Json(StatusCodes.Status200OK, await reviews.GetAsync(req.Caller(), RouteIds.Guid(id, What), ct));
 
     [RequireRole(Roles.Reviewer)]
+    [Body(typeof(DecisionRequest))]
+    [Returns(StatusCodes.Status200OK, typeof(ReviewItem))]
+    [Problems(StatusCodes.Status409Conflict)]
+    [Idempotent]
     [Function(nameof(DecideSafetyQueueItem))]
     public async Task<IActionResult> DecideSafetyQueueItem(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "safety/queue/{id}/decision")] HttpRequest req, string id, CancellationToken ct)
@@ -62,6 +72,7 @@ public sealed class SafetyReview(SafetyReviewStore reviews)
     }
 
     [RequireRole(Roles.Reviewer)]
+    [Returns(StatusCodes.Status200OK, typeof(ReviewStats))]
     [Function(nameof(SafetyStats))]
     public async Task<IActionResult> SafetyStats(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "safety/stats")] HttpRequest req, CancellationToken ct) =>

@@ -18,12 +18,14 @@ namespace Impact.Ingest.Journeys;
 public sealed class JourneyRules(JourneyRuleStore rules)
 {
     [RequireRole(Roles.CompanyAdmin)]
+    [Returns(StatusCodes.Status200OK, typeof(JourneyRuleList))]
     [Function(nameof(JourneyListRules))]
     public async Task<IActionResult> JourneyListRules(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "journeys/rules")] HttpRequest req, CancellationToken ct) =>
-        ApiResults.Json(StatusCodes.Status200OK, new { items = await rules.ListAsync(req.Caller(), ct) });
+        ApiResults.Json(StatusCodes.Status200OK, new JourneyRuleList(await rules.ListAsync(req.Caller(), ct)));
 
     [RequireRole(Roles.CompanyAdmin)]
+    [Returns(StatusCodes.Status200OK, typeof(JourneyRuleView))]
     [Function(nameof(JourneyGetRule))]
     public async Task<IActionResult> JourneyGetRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "journeys/rules/{id}")] HttpRequest req, string id, CancellationToken ct) =>
@@ -31,6 +33,11 @@ public sealed class JourneyRules(JourneyRuleStore rules)
 
     /// <summary>Creates the company's own rule; 409 when it already has one with that id (a default's id overrides the default).</summary>
     [RequireRole(Roles.CompanyAdmin)]
+    [Body(typeof(Stream), ContentType = "application/yaml", Description = "The rule as YAML (UTF-8).")]
+    [Body(typeof(Stream), ContentType = "application/json", Description = "The rule as JSON (UTF-8).")]
+    [Returns(StatusCodes.Status201Created, typeof(JourneyRuleView), Description = "Created; `Location` is the rule's URL.")]
+    [Problems(StatusCodes.Status409Conflict)]
+    [Idempotent]
     [Function(nameof(JourneyCreateRule))]
     public async Task<IActionResult> JourneyCreateRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "journeys/rules")] HttpRequest req, CancellationToken ct)
@@ -43,6 +50,9 @@ public sealed class JourneyRules(JourneyRuleStore rules)
 
     /// <summary>Creates or replaces the company's own rule <c>{id}</c> (the body's id, if given, must match).</summary>
     [RequireRole(Roles.CompanyAdmin)]
+    [Body(typeof(Stream), ContentType = "application/yaml", Description = "The rule as YAML (UTF-8).")]
+    [Body(typeof(Stream), ContentType = "application/json", Description = "The rule as JSON (UTF-8).")]
+    [Returns(StatusCodes.Status200OK, typeof(JourneyRuleView))]
     [Function(nameof(JourneyPutRule))]
     public async Task<IActionResult> JourneyPutRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "journeys/rules/{id}")] HttpRequest req, string id, CancellationToken ct)
@@ -52,6 +62,7 @@ public sealed class JourneyRules(JourneyRuleStore rules)
     }
 
     [RequireRole(Roles.CompanyAdmin)]
+    [Returns(StatusCodes.Status204NoContent, Description = "Deleted; the default of that id, if any, applies again.")]
     [Function(nameof(JourneyDeleteRule))]
     public async Task<IActionResult> JourneyDeleteRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "journeys/rules/{id}")] HttpRequest req, string id, CancellationToken ct)
@@ -61,12 +72,16 @@ public sealed class JourneyRules(JourneyRuleStore rules)
     }
 
     [RequireRole(Roles.CompanyAdmin)]
+    [Returns(StatusCodes.Status200OK, typeof(JourneyRuleView))]
+    [Idempotent]
     [Function(nameof(JourneyActivateRule))]
     public async Task<IActionResult> JourneyActivateRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "journeys/rules/{id}/activate")] HttpRequest req, string id, CancellationToken ct) =>
         ApiResults.Json(StatusCodes.Status200OK, await rules.SetActiveAsync(RuleId(id), true, req.Caller(), ct));
 
     [RequireRole(Roles.CompanyAdmin)]
+    [Returns(StatusCodes.Status200OK, typeof(JourneyRuleView))]
+    [Idempotent]
     [Function(nameof(JourneyDeactivateRule))]
     public async Task<IActionResult> JourneyDeactivateRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "journeys/rules/{id}/deactivate")] HttpRequest req, string id, CancellationToken ct) =>
@@ -111,3 +126,6 @@ public sealed class JourneyRules(JourneyRuleStore rules)
         ? id
         : throw new ProblemException(HttpStatusCode.NotFound, "Not found", $"There is no journey rule with id '{id}'.");
 }
+
+/// <summary>The answer of <c>GET /v1/journeys/rules</c>: the rules in force for the company.</summary>
+public sealed record JourneyRuleList(IReadOnlyList<JourneyRuleView> Items);

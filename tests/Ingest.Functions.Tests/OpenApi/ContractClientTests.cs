@@ -10,6 +10,7 @@ using Impact.Shared.Webhooks;
 using Impact.TestSupport;
 using Impact.TestSupport.ImpactIn;
 using Impact.TestSupport.Security;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Http.HttpClientLibrary;
@@ -139,6 +140,81 @@ public sealed class ContractClientTests
         caller.Token = admin;
         await client.V1.ImpactIn.Schedules[scheduleId].DeleteAsync();
         Assert.Empty((await client.V1.ImpactIn.Schedules.GetAsync())!.Items!);
+
+        // Journeys (company administrator): a rule as YAML, replaced as JSON, switched off and on, deleted; a seeded user evaluated.
+        caller.Token = admin;
+        const string rule = """
+            id: contract_quiet
+            name: Contract quiet volunteer
+            priority: 10
+            conditions:
+              - type: count
+                source: sessions
+                op: "<"
+                value: 1
+            actions:
+              - type: set_flag
+                flag: contract_quiet
+            """;
+        var created = await client.V1.Journeys.Rules.PostAsync(new MemoryStream(Encoding.UTF8.GetBytes(rule)),
+            c => c.Headers.Add("Content-Type", "application/yaml"));
+        Assert.Equal("contract_quiet", created!.Id);
+        Assert.Equal(409, (await Assert.ThrowsAsync<Problem>(() => client.V1.Journeys.Rules.PostAsync(new MemoryStream(Encoding.UTF8.GetBytes(rule)),
+            c => c.Headers.Add("Content-Type", "application/yaml")))).ResponseStatusCode);
+        Assert.Contains((await client.V1.Journeys.Rules.GetAsync())!.Items!, r => r.Id == "contract_quiet");
+        Assert.Equal("company", (await client.V1.Journeys.Rules["contract_quiet"].GetAsync())!.Scope);
+        var replaced = await client.V1.Journeys.Rules["contract_quiet"].PutAsync(new MemoryStream(Encoding.UTF8.GetBytes(
+            """{"id": "contract_quiet", "name": "Contract quiet volunteer", "priority": 20, "conditions": [{"type": "count", "source": "sessions", "op": "<", "value": 1}], "actions": [{"type": "set_flag", "flag": "contract_quiet"}]}""")),
+            c => c.Headers.Add("Content-Type", "application/json"));
+        Assert.Equal("contract_quiet", replaced!.Id);
+        Assert.NotNull(await client.V1.Journeys.Rules["contract_quiet"].Deactivate.PostAsync());
+        Assert.NotNull(await client.V1.Journeys.Rules["contract_quiet"].Activate.PostAsync());
+        var subject = people.SubjectId.ToString();
+        var evaluated = await client.V1.Journeys.Users[subject].Evaluate.PostAsync();
+        Assert.NotNull(evaluated!.Flags);
+        Assert.Equal(evaluated.Flags!.Count, (await client.V1.Journeys.Users[subject].Flags.GetAsync())!.Items!.Count);
+        Assert.NotNull((await client.V1.Journeys.Users[subject].History.GetAsync(c => c.QueryParameters.Limit = 10))!.Items);
+        Assert.NotNull((await client.V1.Journeys.Users[subject].Milestones.GetAsync())!.Items);
+        Assert.Equal(404, (await Assert.ThrowsAsync<Problem>(() => client.V1.Journeys.Users[Guid.NewGuid().ToString()].Flags.GetAsync())).ResponseStatusCode);
+        await client.V1.Journeys.Rules["contract_quiet"].DeleteAsync();
+        Assert.DoesNotContain((await client.V1.Journeys.Rules.GetAsync())!.Items!, r => r.Id == "contract_quiet" && r.Scope == "company");
+
+        // Upload link (company administrator): a link, the CSV uploaded to its SAS URL in Azurite, the import started from the blob.
+        var link = await client.V1.Imports.Uploads.PostAsync();
+        Assert.Equal("/v1/imports/from-upload", link!.StartUrl);
+        var uploaded = Encoding.UTF8.GetBytes(
+            "session_id,session_type,participant_email,volunteer_email,date,duration_min,rating,feedback_text,language_level\n"
+            + "contract-u1,language,p1@example.org,v1@example.org,2026-11-02T10:00:00Z,30,4,,B1\n");
+        await new Azure.Storage.Blobs.BlobClient(new Uri(link.UploadUrl!)).UploadAsync(BinaryData.FromBytes(uploaded));
+        var fromUpload = await client.V1.Imports.FromUpload.PostAsync(new ImportFromUploadRequest
+        {
+            Kind = "kintell-sessions", BlobName = link.BlobName, FileName = "contract-upload.csv",
+        });
+        var uploadJob = await UntilAsync(() => client.V1.Imports[fromUpload!.JobId!.Value.ToString()].GetAsync(), j => j?.Status is "completed" or "failed");
+        Assert.Equal("completed", uploadJob!.Status);
+
+        // Texts (company administrator): one free text into the feedback pipeline.
+        var text = await client.V1.Texts.PostAsync(new TextRequest
+        {
+            ContentId = "contract-text-1", ContentType = "checkin_note", UserId = subject, Text = "The mentor helped me prepare for the interview.",
+        });
+        Assert.Equal("contract-text-1", text!.ContentId);
+
+        // Safety review (reviewer of the company): the queue and its stats; an unknown item and its decision are the 404 problem.
+        caller.Token = TestTokens.LocalToken(new TokenClaims("rev", company, [Roles.Reviewer]));
+        Assert.NotNull((await client.V1.Safety.Queue.GetAsync(c => { c.QueryParameters.Status = "pending"; c.QueryParameters.Limit = 10; }))!.Items);
+        Assert.NotNull(await client.V1.Safety.Stats.GetAsync());
+        var unknownItem = Guid.NewGuid().ToString();
+        Assert.Equal(404, (await Assert.ThrowsAsync<Problem>(() => client.V1.Safety.Queue[unknownItem].GetAsync())).ResponseStatusCode);
+        Assert.Equal(404, (await Assert.ThrowsAsync<Problem>(() => client.V1.Safety.Queue[unknownItem].Decision.PostAsync(
+            new DecisionRequest { Decision = "approve", Notes = "contract" }))).ResponseStatusCode);
+
+        // Model registry (operator): the models of models.yaml, and the embedded classifier activated.
+        caller.Token = ImpactInApi.OperatorToken;
+        await host.Services.GetRequiredService<Impact.Shared.Feedback.Models.ModelRegistry>().SyncAsync(
+            Impact.Shared.Feedback.Models.ModelsFile.Parse(await File.ReadAllTextAsync(Path.Combine(LocalServices.RepositoryRoot, "models.yaml"))));
+        Assert.Contains((await client.V1.Models.GetAsync())!.Items!, m => m.Id == "embedded-q2q-v1");
+        Assert.Equal("embedded-q2q-v1", (await client.V1.Models["embedded-q2q-v1"].Activate.PostAsync())!.Id);
 
         // Every operation of the document was called, and every answer is as documented.
         var document = JsonDocument.Parse(ApiDocument.Json).RootElement;

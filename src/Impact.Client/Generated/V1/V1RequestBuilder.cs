@@ -2,8 +2,12 @@
 #pragma warning disable CS0618
 using Impact.Client.V1.ImpactIn;
 using Impact.Client.V1.Imports;
+using Impact.Client.V1.Journeys;
+using Impact.Client.V1.ModelsRequests;
 using Impact.Client.V1.OpenapiJson;
 using Impact.Client.V1.Privacy;
+using Impact.Client.V1.Safety;
+using Impact.Client.V1.Texts;
 using Impact.Client.V1.Webhooks;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
@@ -29,6 +33,16 @@ namespace Impact.Client.V1
         {
             get => new global::Impact.Client.V1.Imports.ImportsRequestBuilder(PathParameters, RequestAdapter);
         }
+        /// <summary>The journeys property</summary>
+        public global::Impact.Client.V1.Journeys.JourneysRequestBuilder Journeys
+        {
+            get => new global::Impact.Client.V1.Journeys.JourneysRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The models property</summary>
+        public global::Impact.Client.V1.ModelsRequests.ModelsRequestBuilder Models
+        {
+            get => new global::Impact.Client.V1.ModelsRequests.ModelsRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The openapiJson property</summary>
         public global::Impact.Client.V1.OpenapiJson.OpenapiJsonRequestBuilder OpenapiJson
         {
@@ -38,6 +52,16 @@ namespace Impact.Client.V1
         public global::Impact.Client.V1.Privacy.PrivacyRequestBuilder Privacy
         {
             get => new global::Impact.Client.V1.Privacy.PrivacyRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The safety property</summary>
+        public global::Impact.Client.V1.Safety.SafetyRequestBuilder Safety
+        {
+            get => new global::Impact.Client.V1.Safety.SafetyRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The texts property</summary>
+        public global::Impact.Client.V1.Texts.TextsRequestBuilder Texts
+        {
+            get => new global::Impact.Client.V1.Texts.TextsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The webhooks property</summary>
         public global::Impact.Client.V1.Webhooks.WebhooksRequestBuilder Webhooks
