@@ -27,4 +27,25 @@ public static class EventLog
             """,
             new { companyId, type, correlationId, json }, transaction, cancellationToken: ct));
     }
+
+    /// <summary>
+    /// Appends many events in one statement (and rings the doorbell once): for writers that produce a batch, such
+    /// as the journey evaluator. Each item is (company, type, data); the data is serialised as <see cref="AppendAsync"/> does.
+    /// </summary>
+    public static Task AppendManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IReadOnlyList<(Guid? CompanyId, string Type, object Data)> events, CancellationToken ct = default) =>
+        events.Count == 0
+            ? Task.CompletedTask
+            : connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO impact.events (company_id, type, data)
+                SELECT c, t, d::jsonb FROM unnest(@companies, @types, @data) AS x(c, t, d);
+                SELECT pg_notify('impact_events', '');
+                """,
+                new
+                {
+                    companies = events.Select(e => e.CompanyId).ToArray(),
+                    types = events.Select(e => e.Type).ToArray(),
+                    data = events.Select(e => JsonSerializer.Serialize(e.Data, JsonDefaults.Web)).ToArray(),
+                }, transaction, cancellationToken: ct));
 }

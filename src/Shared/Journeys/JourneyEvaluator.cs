@@ -209,25 +209,12 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
         }
 
         var events = flagChanges
-            .Select(f => (Company: company[f.UserId], Type: EventTypes.JourneyFlagUpdated,
-                Data: JsonSerializer.Serialize(new { userId = f.UserId, flag = f.Flag, value = f.Change == "set", change = f.Change, rule = f.Rule, at = now }, JsonDefaults.Web)))
-            .Concat(milestoneRows.Select(m => (Company: company[m.UserId], Type: EventTypes.JourneyMilestoneReached,
-                Data: JsonSerializer.Serialize(new { userId = m.UserId, milestone = m.Milestone, rule = m.Rule, at = now }, JsonDefaults.Web))))
+            .Select(f => (company[f.UserId], EventTypes.JourneyFlagUpdated,
+                (object)new { userId = f.UserId, flag = f.Flag, value = f.Change == "set", change = f.Change, rule = f.Rule, at = now }))
+            .Concat(milestoneRows.Select(m => (company[m.UserId], EventTypes.JourneyMilestoneReached,
+                (object)new { userId = m.UserId, milestone = m.Milestone, rule = m.Rule, at = now })))
             .ToList();
-        if (events.Count > 0)
-        {
-            await conn.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO impact.events (company_id, type, data)
-                SELECT c, t, d::jsonb FROM unnest(@companies, @types, @data) AS x(c, t, d);
-                SELECT pg_notify('impact_events', '');
-                """, new
-                {
-                    companies = events.Select(e => e.Company).ToArray(),
-                    types = events.Select(e => e.Type).ToArray(),
-                    data = events.Select(e => e.Data).ToArray(),
-                }, tx, cancellationToken: ct));
-        }
+        await EventLog.AppendManyAsync(conn, tx, events, ct);
 
         return flagChanges.Count + milestoneRows.Count;
     }

@@ -1,6 +1,7 @@
 using Dapper;
 using Impact.Shared.Events;
 using Impact.Shared.Journeys;
+using Impact.TestSupport.ImpactIn;
 using Npgsql;
 
 namespace Impact.Ingest.Tests.Journeys;
@@ -11,19 +12,9 @@ namespace Impact.Ingest.Tests.Journeys;
 /// </summary>
 public sealed class JourneyData(NpgsqlDataSource db)
 {
-    public async Task<Guid> CompanyAsync(string name = "Acme")
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<Guid>("INSERT INTO impact.companies (name) VALUES (@name) RETURNING id", new { name });
-    }
+    public Task<Guid> CompanyAsync(string name = "Acme") => ImpactData.CompanyAsync(db, name);
 
-    public async Task<Guid> UserAsync(string role, Guid? companyId)
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<Guid>(
-            "INSERT INTO impact.users (email, role, company_id) VALUES (@email, @role, @companyId) RETURNING id",
-            new { email = $"{role}-{Guid.NewGuid():N}@example.org", role, companyId });
-    }
+    public Task<Guid> UserAsync(string role, Guid? companyId) => ImpactData.UserAsync(db, role, companyId);
 
     /// <summary>A completed session and its <c>kintell.session.completed</c> event; returns its external id.</summary>
     public async Task<string> SessionAsync(Guid companyId, Guid participant, Guid volunteer, DateTimeOffset completedAt,
@@ -121,15 +112,7 @@ public sealed class JourneyData(NpgsqlDataSource db)
         }
     }
 
-    public async Task<T> ScalarAsync<T>(string sql, object? args = null)
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.ExecuteScalarAsync<T>(sql, args))!;
-    }
+    public Task<T> ScalarAsync<T>(string sql, object? args = null) => ImpactData.ScalarAsync<T>(db, sql, args);
 
-    public async Task<List<T>> QueryAsync<T>(string sql, object? args = null)
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<T>(sql, args)).AsList();
-    }
+    public Task<List<T>> QueryAsync<T>(string sql, object? args = null) => ImpactData.QueryAsync<T>(db, sql, args);
 }
