@@ -119,11 +119,12 @@ public sealed class JourneyPropertyTests
             "SELECT user_id, flag FROM impact.journey_flags WHERE user_id = ANY(@ids)", new { ids });
         var milestones = await data.QueryAsync<(Guid User, string Milestone)>(
             "SELECT user_id, milestone FROM impact.journey_milestones WHERE user_id = ANY(@ids)", new { ids });
+        // By user, not company: a participant's events carry no company until their first session gives them one.
         var events = await data.QueryAsync<(string Type, string User, string? Flag, string? Change, string? Milestone)>(
             """
             SELECT type, data ->> 'userId', data ->> 'flag', data ->> 'change', data ->> 'milestone'
-            FROM impact.events WHERE type LIKE 'journey.%' AND company_id = @company ORDER BY tx_id, id
-            """, new { company });
+            FROM impact.events WHERE type LIKE 'journey.%' AND data ->> 'userId' = ANY(@users) ORDER BY tx_id, id
+            """, new { users = ids.Select(i => i.ToString()).ToArray() });
         var sequence = events.Select(e => e.Milestone is not null
             ? $"milestone {names[Guid.Parse(e.User)]} {e.Milestone}"
             : $"flag {names[Guid.Parse(e.User)]} {e.Flag} {e.Change}").ToList();
