@@ -201,7 +201,7 @@ public sealed class TextPipelineTests
     }
 
     [Fact]
-    public async Task ABatchStoresWhatTextByTextProcessingStoresInThreeTransactionsAndProcessingItTwiceChangesNothing()
+    public async Task ABatchOfTextsIsScreenedHeldClassifiedAndStoredOnceAndProcessingItTwiceChangesNothing()
     {
         await using var f = await FeedbackApp.StartAsync();
         var acme = await f.CompanyAsync();
