@@ -37,39 +37,38 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
         var rows = (await conn.QueryAsync<TouchRow>(new CommandDefinition(
             """
             WITH w AS MATERIALIZED (
-                SELECT id, tx_id, event_id, type, company_id, data
-                FROM impact.events
-                WHERE (tx_id, id) > (@lastTx::xid8, @lastId) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-                ORDER BY tx_id, id
-                LIMIT @limit
-            ),
-            -- Our own output, and privacy events (the person may be gone), never re-trigger evaluation.
-            input AS MATERIALIZED (
-                SELECT id, tx_id, event_id, type, company_id, data FROM w
-                WHERE type NOT LIKE 'journey.%' AND type NOT LIKE 'privacy.%' AND jsonb_typeof(data) = 'object'
+                SELECT row_number() OVER (ORDER BY tx_id, id) AS ord, id, tx_id, event_id, type, company_id,
+                       -- Our own output, and privacy events (the person may be gone), never re-trigger evaluation.
+                       type NOT LIKE 'journey.%' AND type NOT LIKE 'privacy.%' AND jsonb_typeof(data) = 'object' AS input,
+                       data ->> 'participantId' AS participant, data ->> 'volunteerId' AS volunteer, data ->> 'raterId' AS rater,
+                       data ->> 'userId' AS user_id, data ->> 'sessionExternalId' AS session, data ->> 'jobId' AS job
+                FROM (SELECT * FROM impact.events
+                      WHERE (tx_id, id) > (@lastTx::xid8, @lastId) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+                      ORDER BY tx_id, id
+                      LIMIT @limit) e
             ),
             touch AS (
-                SELECT i.tx_id, i.id, i.event_id, k.v::uuid AS user_id
-                FROM input i
-                CROSS JOIN LATERAL (VALUES (i.data ->> 'participantId'), (i.data ->> 'volunteerId'), (i.data ->> 'raterId'), (i.data ->> 'userId')) AS k(v)
-                WHERE k.v ~* '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$'
+                SELECT w.ord, k.v AS user_id
+                FROM w CROSS JOIN LATERAL (VALUES (w.participant), (w.volunteer), (w.rater), (w.user_id)) AS k(v)
+                WHERE w.input AND k.v IS NOT NULL
                 UNION ALL
                 -- A rating changes the mean of both people of its session, not only the rater's.
-                SELECT i.tx_id, i.id, i.event_id, p.user_id
-                FROM input i
-                JOIN impact.kintell_sessions s ON s.external_id = i.data ->> 'sessionExternalId'
+                SELECT w.ord, p.user_id::text
+                FROM w
+                JOIN impact.kintell_sessions s ON s.external_id = w.session
                 CROSS JOIN LATERAL (VALUES (s.participant_id), (s.volunteer_id)) AS p(user_id)
-                WHERE i.type = 'kintell.rating.created' AND p.user_id IS NOT NULL
+                WHERE w.input AND w.type = 'kintell.rating.created' AND p.user_id IS NOT NULL
             )
-            -- Each touched user once, with the last event that touched them (the cause in the flag history).
-            SELECT 'user' AS kind, user_id AS id, event_id AS cause, NULL::text AS job, NULL::text AS last_tx, NULL::bigint AS last_id, NULL::int AS events
-            FROM (SELECT DISTINCT ON (user_id) user_id, event_id FROM touch ORDER BY user_id, tx_id DESC, id DESC) t
+            -- Each value that may name a user once (parsed as a Guid here), with the last event that named it: the cause
+            -- in the flag history.
+            SELECT 'user' AS kind, t.user_id AS value, t.ord, w.event_id AS cause, NULL::uuid AS company, NULL::text AS last_tx, NULL::bigint AS last_id
+            FROM (SELECT user_id, max(ord) AS ord FROM touch GROUP BY user_id) t JOIN w ON w.ord = t.ord
             UNION ALL
             -- A backfill writes rows without an event each: everyone of its company is looked at once it completes.
-            SELECT 'backfill', company_id, event_id, data ->> 'jobId', NULL, NULL, NULL FROM input WHERE type = 'backfill.completed'
+            SELECT 'backfill', job, ord, event_id, company_id, NULL, NULL FROM w WHERE input AND type = 'backfill.completed'
             UNION ALL
-            SELECT 'end', NULL, NULL, NULL, l.tx_id::text, l.id, (SELECT count(*) FROM w)::int
-            FROM (SELECT tx_id, id FROM w ORDER BY tx_id DESC, id DESC LIMIT 1) l
+            -- The last event read (the cursor's next position) and how many were read.
+            SELECT 'end', NULL, ord, NULL, NULL, tx_id::text, id FROM w WHERE ord = (SELECT max(ord) FROM w)
             """, new { lastTx = cursor.LastTx, lastId = cursor.LastId, limit = options.Value.EventBatchSize }, tx, cancellationToken: ct))).ToList();
         var end = rows.SingleOrDefault(r => r.kind == "end");
         if (end is null)
@@ -78,23 +77,34 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
             return new EvaluationPass(0, 0, 0);
         }
 
-        var touched = new Dictionary<Guid, Guid?>();
+        // userId → (position in the window, event) of the last event that touched the user.
+        var last = new Dictionary<Guid, (long Ord, Guid? Cause)>();
         foreach (var r in rows.Where(r => r.kind == "user"))
         {
-            touched[r.id!.Value] = r.cause;
+            if (Guid.TryParse(r.value, out var id) && (!last.TryGetValue(id, out var seen) || seen.Ord < r.ord))
+            {
+                last[id] = (r.ord, r.cause);
+            }
         }
 
-        foreach (var r in rows.Where(r => r.kind == "backfill"))
+        foreach (var r in rows.Where(r => r.kind == "backfill").OrderBy(r => r.ord))
         {
-            await TouchCompanyAsync(conn, tx, touched, r.id ?? await BackfillCompanyAsync(conn, tx, r.job, ct), r.cause!.Value, ct);
+            foreach (var id in await CompanyUsersAsync(conn, tx, r.company ?? await BackfillCompanyAsync(conn, tx, r.value, ct), ct))
+            {
+                if (!last.TryGetValue(id, out var seen) || seen.Ord < r.ord)
+                {
+                    last[id] = (r.ord, r.cause);
+                }
+            }
         }
 
+        var touched = last.ToDictionary(x => x.Key, x => x.Value.Cause);
         var changes = await EvaluateAsync(conn, tx, touched, ct);
         await conn.ExecuteAsync(new CommandDefinition(
             "UPDATE impact.event_cursors SET last_tx_id = @tx::xid8, last_event_id = @id, updated_at = clock_timestamp() WHERE name = @name",
             new { tx = end.last_tx, id = end.last_id, name = CursorName }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return new EvaluationPass(end.events!.Value, touched.Count, changes);
+        return new EvaluationPass((int)end.ord, touched.Count, changes);
     }
 
     /// <summary>Runs passes until the cursor has caught up with every finished transaction.</summary>
@@ -265,20 +275,14 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
         return flagChanges.Count + milestoneRows.Count;
     }
 
-    private static async Task TouchCompanyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Dictionary<Guid, Guid?> touched, Guid? company, Guid eventId,
-        CancellationToken ct)
-    {
-        foreach (var id in await conn.QueryAsync<Guid>(new CommandDefinition(
-                     """
-                     SELECT u.id FROM impact.users u
-                     WHERE @company::uuid IS NULL OR u.company_id = @company
-                        OR EXISTS (SELECT 1 FROM impact.kintell_sessions s WHERE s.company_id = @company AND s.participant_id = u.id)
-                     """,
-                     new { company }, tx, cancellationToken: ct)))
-        {
-            touched[id] = eventId;
-        }
-    }
+    private static async Task<IEnumerable<Guid>> CompanyUsersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid? company, CancellationToken ct) =>
+        await conn.QueryAsync<Guid>(new CommandDefinition(
+            """
+            SELECT u.id FROM impact.users u
+            WHERE @company::uuid IS NULL OR u.company_id = @company
+               OR EXISTS (SELECT 1 FROM impact.kintell_sessions s WHERE s.company_id = @company AND s.participant_id = u.id)
+            """,
+            new { company }, tx, cancellationToken: ct));
 
     private static async Task<Guid?> BackfillCompanyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string? job, CancellationToken ct) =>
         Guid.TryParse(job, out var jobId)
@@ -286,5 +290,5 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
                 "SELECT company_id FROM impact.backfill_jobs WHERE id = @jobId", new { jobId }, tx, cancellationToken: ct))
             : null;
 
-    private sealed record TouchRow(string kind, Guid? id, Guid? cause, string? job, string? last_tx, long? last_id, int? events);
+    private sealed record TouchRow(string kind, string? value, long ord, Guid? cause, Guid? company, string? last_tx, long? last_id);
 }
