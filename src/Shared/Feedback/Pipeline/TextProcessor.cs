@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Impact.Shared.Events;
+using Impact.Shared.Feedback.Budgets;
 using Impact.Shared.Feedback.Models;
 using Impact.Shared.Feedback.Review;
 using Microsoft.Extensions.Logging;
@@ -15,11 +16,13 @@ namespace Impact.Shared.Feedback.Pipeline;
 /// detection; then classification of the PII-masked text only, by the classifier of the registry's model in
 /// use; then the five dimension scores and evidence, and <c>q2q.outcome.scored</c>. Idempotent: each step
 /// commits under a lock of the text row and checks its status and revision, so a message processed twice (or
-/// two at once) stores everything once. The classifier call runs outside any transaction.
+/// two at once) stores everything once. The classifier call runs outside any transaction. A paid call the company's rate
+/// limit or budget refuses leaves the text <c>deferred</c> until the limit frees (never unscored for it); a budget store that
+/// cannot be reached fails the attempt before any provider call, and the queue retries it.
 /// </summary>
 public sealed partial class TextProcessor(
     NpgsqlDataSource dataSource, ITextScreener screener, ILanguageDetector languages, IEnumerable<IOutcomeClassifier> classifiers,
-    ModelRegistry registry, ILogger<TextProcessor> logger)
+    ModelRegistry registry, TimeProvider clock, ILogger<TextProcessor> logger)
 {
     private readonly IReadOnlyList<IOutcomeClassifier> classifiers = [.. classifiers];
 
@@ -49,7 +52,7 @@ public sealed partial class TextProcessor(
         return await conn.ExecuteAsync(new CommandDefinition(
             """
             UPDATE impact.texts SET status = 'failed', updated_at = clock_timestamp()
-            WHERE id = ANY(@ids) AND status IN ('received', 'queued', 'screened', 'released')
+            WHERE id = ANY(@ids) AND status IN ('received', 'queued', 'screened', 'released', 'deferred')
             """, new { ids = textIds.ToArray() }, cancellationToken: ct));
     }
 
@@ -61,7 +64,16 @@ public sealed partial class TextProcessor(
             return stop;
         }
 
-        var result = await ClassifyAsync(text, ct);
+        ClassificationResult result;
+        try
+        {
+            result = await ClassifyAsync(text, ct);
+        }
+        catch (Q2QLimitException limit)
+        {
+            return await DeferAsync(text, limit, ct);
+        }
+
         return await StoreAsync(text, result, ct);
     }
 
@@ -85,9 +97,9 @@ public sealed partial class TextProcessor(
         {
             case TextStatus.Received or TextStatus.Queued or TextStatus.Failed:
                 break;
-            case TextStatus.Screened:
-                // An earlier attempt screened it and stopped before storing scores: screen again (pure, nothing
-                // written) for the masked text, and carry on.
+            case TextStatus.Screened or TextStatus.Deferred:
+                // An earlier attempt screened it and stopped before storing scores (or a limit deferred it): screen again
+                // (pure, nothing written) for the masked text, and carry on.
                 return (TextProcessOutcome.Classified, Screened.From(row, screener.Screen(row.Text, Known(row.Language)), row.Language ?? LanguageGuess.Unknown));
             case TextStatus.Released when row.ReleasedAt is not null:
                 // A reviewer released a held text: its flags stay; it gets its language and is classified once.
@@ -156,9 +168,10 @@ public sealed partial class TextProcessor(
         {
             return await classifier.ClassifyAsync(new ClassificationRequest(text.MaskedText, text.Language, text.CompanyId), ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not (OperationCanceledException or Q2QLimitException or Q2QBudgetUnavailableException))
         {
-            // A classifier that throws leaves the text unscored, never with invented scores.
+            // A classifier that throws leaves the text unscored, never with invented scores. A refused or unbudgetable paid
+            // call is no classifier failure: it is deferred, or retried by the queue.
             LogClassifierFailed(logger, model.Provider, e.GetType().Name);
             return new ClassificationResult(null, $"classifier failed: {e.GetType().Name}", model.Id, model.Provider, model.PromptVersion);
         }
@@ -176,7 +189,7 @@ public sealed partial class TextProcessor(
             return TextProcessOutcome.NotFound;
         }
 
-        if (current.Revision != text.Revision || current.Status is not (TextStatus.Screened or TextStatus.Released))
+        if (current.Revision != text.Revision || current.Status is not (TextStatus.Screened or TextStatus.Released or TextStatus.Deferred))
         {
             return TextProcessOutcome.AlreadyDone;
         }
@@ -257,6 +270,30 @@ public sealed partial class TextProcessor(
         return TextProcessOutcome.Classified;
     }
 
+    // A limit refused the paid call: the text waits, with the language it was given, until the limit frees.
+    private async Task<TextProcessOutcome> DeferAsync(Screened text, Q2QLimitException limit, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var deferred = await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.texts SET status = 'deferred', retry_at = @retryAt, unscored_reason = left(@reason, 500), language = @Language,
+                                    language_confidence = coalesce(@LanguageConfidence, language_confidence), last_error = NULL,
+                                    updated_at = clock_timestamp()
+            WHERE id = @Id AND revision = @Revision AND status IN ('screened', 'released', 'deferred')
+            """,
+            new
+            {
+                text.Id, text.Revision, retryAt = (clock.GetUtcNow() + limit.RetryAfter).UtcDateTime, reason = $"{limit.Limit}: {limit.Detail}",
+                text.Language, text.LanguageConfidence,
+            }, cancellationToken: ct));
+        if (deferred > 0)
+        {
+            LogDeferred(logger, text.Id, limit.Limit, Q2QLimitException.Seconds(limit.RetryAfter));
+        }
+
+        return deferred > 0 ? TextProcessOutcome.Deferred : TextProcessOutcome.AlreadyDone;
+    }
+
     // Which dimension a label's evidence supports; topics support none of the five.
     private static string? DimensionOf(string label, Q2QLabels labels) => label switch
     {
@@ -275,6 +312,9 @@ public sealed partial class TextProcessor(
 
     // Stored for operators: the kind of failure, never the text (a PostgresException's message names constraints only).
     private static string Describe(Exception e) => e is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : e.GetType().Name;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Text {TextId} deferred by the {Limit} for {Seconds} s")]
+    private static partial void LogDeferred(ILogger logger, Guid textId, string limit, long seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Classifier of provider {Provider} failed ({ErrorKind}); the text is stored as unscored")]
     private static partial void LogClassifierFailed(ILogger logger, string provider, string errorKind);
