@@ -24,6 +24,9 @@ public sealed partial class TextProcessor(
     NpgsqlDataSource dataSource, ITextScreener screener, ILanguageDetector languages, IEnumerable<IOutcomeClassifier> classifiers,
     ModelRegistry registry, TimeProvider clock, ILogger<TextProcessor> logger)
 {
+    // A text whose budget could not be checked is tried again after this.
+    private static readonly TimeSpan BudgetStoreRetry = TimeSpan.FromSeconds(30);
+
     private readonly IReadOnlyList<IOutcomeClassifier> classifiers = [.. classifiers];
 
     /// <summary>Processes a text. On failure the attempt and the error kind are recorded on the text and the exception rethrown (the queue retries).</summary>
@@ -71,7 +74,14 @@ public sealed partial class TextProcessor(
         }
         catch (Q2QLimitException limit)
         {
-            return await DeferAsync(text, limit, ct);
+            return await DeferAsync(text, limit.Limit, limit.RetryAfter, limit.Detail, ct);
+        }
+        catch (Q2QBudgetUnavailableException unavailable)
+        {
+            // No provider call without a reservation. Where the texts table is still writable the text waits for the sweeper;
+            // when the whole database is gone this write fails too and the queue retries the message.
+            LogBudgetUnavailable(logger, text.Id, unavailable.InnerException?.GetType().Name ?? "unknown");
+            return await DeferAsync(text, "budget_store", BudgetStoreRetry, unavailable.Detail, ct);
         }
 
         return await StoreAsync(text, result, ct);
@@ -271,7 +281,7 @@ public sealed partial class TextProcessor(
     }
 
     // A limit refused the paid call: the text waits, with the language it was given, until the limit frees.
-    private async Task<TextProcessOutcome> DeferAsync(Screened text, Q2QLimitException limit, CancellationToken ct)
+    private async Task<TextProcessOutcome> DeferAsync(Screened text, string limit, TimeSpan retryAfter, string detail, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var deferred = await conn.ExecuteAsync(new CommandDefinition(
@@ -283,12 +293,12 @@ public sealed partial class TextProcessor(
             """,
             new
             {
-                text.Id, text.Revision, retryAt = (clock.GetUtcNow() + limit.RetryAfter).UtcDateTime, reason = $"{limit.Limit}: {limit.Detail}",
+                text.Id, text.Revision, retryAt = (clock.GetUtcNow() + retryAfter).UtcDateTime, reason = $"{limit}: {detail}",
                 text.Language, text.LanguageConfidence,
             }, cancellationToken: ct));
         if (deferred > 0)
         {
-            LogDeferred(logger, text.Id, limit.Limit, Q2QLimitException.Seconds(limit.RetryAfter));
+            LogDeferred(logger, text.Id, limit, Q2QLimitException.Seconds(retryAfter));
         }
 
         return deferred > 0 ? TextProcessOutcome.Deferred : TextProcessOutcome.AlreadyDone;
@@ -312,6 +322,9 @@ public sealed partial class TextProcessor(
 
     // Stored for operators: the kind of failure, never the text (a PostgresException's message names constraints only).
     private static string Describe(Exception e) => e is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : e.GetType().Name;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Text {TextId}: the AI budget store is unavailable ({ErrorKind}); no provider call, the text is deferred")]
+    private static partial void LogBudgetUnavailable(ILogger logger, Guid textId, string errorKind);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Text {TextId} deferred by the {Limit} for {Seconds} s")]
     private static partial void LogDeferred(ILogger logger, Guid textId, string limit, long seconds);
