@@ -93,6 +93,8 @@ public sealed class ModelRegistryTests
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-15T00:00:00Z"));
         await using var f = await FeedbackApp.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
         var acme = await f.CompanyAsync();
+        // The models.yaml OpenAI model is priced: without a budget (the default is 0 USD) its call would be deferred.
+        await f.ScalarAsync<int>("INSERT INTO impact.q2q_budgets (company_id, monthly_usd, updated_by) VALUES (@acme, 1, 'test') RETURNING 1", new { acme });
         var registry = f.App.Service<ModelRegistry>();
         f.Chat.Answer("""
             {"confidence_increase": false, "confidence_decrease": true, "belonging_increase": false, "belonging_decrease": false,
