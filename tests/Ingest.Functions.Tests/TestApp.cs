@@ -16,10 +16,12 @@ public sealed class TestApp : IAsyncDisposable
     public const string StandardSecret = "whsec_dGVzdC1zdGFuZGFyZC13ZWJob29rcy1zZWNyZXQ=";
 
     private readonly IHost host;
+    private readonly bool ownsDatabase;
 
-    private TestApp(TestDatabase database, IHost host, string queueName)
+    private TestApp(TestDatabase database, IHost host, string queueName, bool ownsDatabase)
     {
         Database = database;
+        this.ownsDatabase = ownsDatabase;
         this.host = host;
         QueueName = queueName;
         Queue = TestStorage.Queues().GetQueueClient(queueName);
@@ -36,9 +38,14 @@ public sealed class TestApp : IAsyncDisposable
 
     public QueueClient PoisonQueue { get; }
 
-    public static async Task<TestApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    /// <summary>
+    /// Starts the app over a fresh database, or over <paramref name="sharedDatabase"/> (another app's: a second instance of
+    /// the same deployment; the database then stays until its owner is disposed).
+    /// </summary>
+    public static async Task<TestApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null,
+        TestDatabase? sharedDatabase = null)
     {
-        var database = await TestDatabase.CreateAsync();
+        var database = sharedDatabase ?? await TestDatabase.CreateAsync();
         var queueName = TestStorage.UniqueName("wh");
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
         builder.Configuration.AddConfiguration(TestStorage.Configuration(database.ConnectionString, new Dictionary<string, string?>
@@ -64,11 +71,15 @@ public sealed class TestApp : IAsyncDisposable
         catch
         {
             host.Dispose();
-            await database.DisposeAsync();
+            if (sharedDatabase is null)
+            {
+                await database.DisposeAsync();
+            }
+
             throw;
         }
 
-        var app = new TestApp(database, host, queueName);
+        var app = new TestApp(database, host, queueName, sharedDatabase is null);
         await app.Queue.CreateIfNotExistsAsync();
         await app.PoisonQueue.CreateIfNotExistsAsync();
         return app;
@@ -88,6 +99,9 @@ public sealed class TestApp : IAsyncDisposable
         await PoisonQueue.DeleteIfExistsAsync();
         await TestStorage.Queues().GetQueueClient(textQueue).DeleteIfExistsAsync();
         await TestStorage.Queues().GetQueueClient(textQueue + "-poison").DeleteIfExistsAsync();
-        await Database.DisposeAsync();
+        if (ownsDatabase)
+        {
+            await Database.DisposeAsync();
+        }
     }
 }

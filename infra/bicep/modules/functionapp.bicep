@@ -117,6 +117,10 @@ var appSettings = {
   Llm__OpenAI__ApiKey: openAIKeyReference
   Llm__MaxAttempts: '3'
   Llm__TimeoutSeconds: '30'
+  Q2QCost__RequestsPerMinute: '100'
+  Q2QCost__DefaultMonthlyBudgetUsd: '0'
+  Q2QCost__MaxOutputTokens: '1024'
+  Q2QCost__ReservationTimeoutSeconds: '900'
 }
 // ───────────────────────────────────────────────────────────────────────────────────────────
 

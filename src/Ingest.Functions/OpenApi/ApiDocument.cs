@@ -335,6 +335,7 @@ public static class ApiDocument
         413 => "The body is over the size limit.",
         415 => "The body's content type is not accepted.",
         422 => "The request was understood but could not be carried out.",
+        429 => "A limit was reached (the company's rate limit or AI budget); `Retry-After` says in how many seconds it frees.",
         503 => "A dependency (the database or the queue) is briefly unavailable; `Retry-After` says when to try again.",
         _ => ReasonPhrases(status),
     };

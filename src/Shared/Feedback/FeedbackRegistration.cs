@@ -1,3 +1,4 @@
+using Impact.Shared.Feedback.Budgets;
 using Impact.Shared.Feedback.Embedded;
 using Impact.Shared.Feedback.Llm;
 using Impact.Shared.Feedback.Models;
@@ -14,8 +15,9 @@ namespace Impact.Shared.Feedback;
 public static class FeedbackRegistration
 {
     /// <summary>
-    /// <see cref="TextPipelineOptions"/>, <see cref="TextQueueOptions"/> and <see cref="LlmOptions"/> (validated at start-up); the
-    /// outbox, queue, stores and processor; the registry and its start-up sync; one <see cref="IOutcomeClassifier"/> per LLM provider.
+    /// <see cref="TextPipelineOptions"/>, <see cref="TextQueueOptions"/>, <see cref="LlmOptions"/> and <see cref="Q2QCostOptions"/>
+    /// (validated at start-up); the outbox, queue, stores and processor; the registry and its start-up sync; the budgets and
+    /// rate limit of paid calls; one <see cref="IOutcomeClassifier"/> per LLM provider.
     /// </summary>
     public static IHostApplicationBuilder AddFeedback(this IHostApplicationBuilder builder)
     {
@@ -27,11 +29,14 @@ public static class FeedbackRegistration
             .Validate(o => string.IsNullOrEmpty(o.OpenAI.Endpoint) || Uri.TryCreate(o.OpenAI.Endpoint, UriKind.Absolute, out _),
                 "Llm:OpenAI:Endpoint must be an absolute URL.")
             .ValidateOnStart();
+        builder.Services.AddOptions<Q2QCostOptions>().BindConfiguration(Q2QCostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         builder.Services.AddSingleton<TextQueue>();
         builder.Services.AddSingleton<TextOutbox>();
         builder.Services.AddSingleton<TextStore>();
         builder.Services.AddSingleton<TextProcessor>();
+        builder.Services.AddSingleton<TextClassification>();
+        builder.Services.AddSingleton<Q2QBudgets>();
         builder.Services.AddSingleton<SafetyReviewStore>();
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddHostedService<ModelRegistrySync>();

@@ -9,7 +9,8 @@ namespace Impact.Shared.Http;
 /// <param name="status">The HTTP status to answer with.</param>
 /// <param name="title">A short, human-readable summary that does not change from case to case.</param>
 /// <param name="detail">What went wrong in this case, in words a person understands.</param>
-public class ProblemException(HttpStatusCode status, string title, string detail) : Exception(detail)
+/// <param name="inner">The error behind it, if any (for logs; never shown to the caller).</param>
+public class ProblemException(HttpStatusCode status, string title, string detail, Exception? inner = null) : Exception(detail, inner)
 {
     /// <summary>The HTTP status.</summary>
     public HttpStatusCode Status { get; } = status;

@@ -46,6 +46,21 @@ public static class ImpactTelemetry
     public static readonly Counter<long> ImpactInDeliveries = Meter.CreateCounter<long>(
         "impact_impactin_deliveries_total", "{delivery}", "Impact-In deliveries finished, by platform and status");
 
+    /// <summary>
+    /// Paid Q2Q provider calls made (SPEC §I), counted when their reservation is settled or released in
+    /// <c>impact.q2q_spend</c>; tags <c>provider</c>, <c>model</c> (the registry id), <c>company</c>. The embedded classifier is free and not counted.
+    /// </summary>
+    public static readonly Counter<long> Q2QRequests = Meter.CreateCounter<long>(
+        "q2q_requests_total", "{request}", "Paid Q2Q classification calls sent to an LLM provider");
+
+    /// <summary>Tokens of those calls as the provider reported them; tags <c>provider</c>, <c>model</c>, <c>company</c>, <c>type</c> (<c>input</c>, <c>output</c>).</summary>
+    public static readonly Counter<long> Q2QTokens = Meter.CreateCounter<long>(
+        "q2q_tokens_total", "{token}", "Tokens of paid Q2Q calls, as the provider reported them");
+
+    /// <summary>Their cost in USD at the model's prices (what <c>q2q_spend.spent_usd</c> adds up); tags <c>provider</c>, <c>model</c>, <c>company</c>.</summary>
+    public static readonly Counter<double> Q2QCostDollars = Meter.CreateCounter<double>(
+        "q2q_cost_dollars_total", "{USD}", "Cost of paid Q2Q calls in US dollars");
+
     /// <summary>Open SSE streams (the SSE host); tag none.</summary>
     public static readonly UpDownCounter<long> SseConnections = Meter.CreateUpDownCounter<long>(
         "impact_sse_connections", "{connection}", "Open Server-Sent Events streams");

@@ -45,7 +45,9 @@ public sealed class FeedbackApp : IAsyncDisposable
 
     public QueueClient TextPoisonQueue { get; }
 
-    public static async Task<FeedbackApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    /// <summary>Starts the app; with <paramref name="sharedDatabase"/> it is a second instance over another app's database.</summary>
+    public static async Task<FeedbackApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null,
+        TestDatabase? sharedDatabase = null)
     {
         var screener = new MarkerScreener();
         var classifier = new RecordingClassifier();
@@ -57,7 +59,7 @@ public sealed class FeedbackApp : IAsyncDisposable
             s.AddSingleton<IOutcomeClassifier>(classifier);
             s.AddSingleton<IQ2QChatClients>(chat);
             services?.Invoke(s);
-        });
+        }, sharedDatabase);
         var feedback = new FeedbackApp(app, screener, classifier, chat);
         await feedback.TextQueue.CreateIfNotExistsAsync();
         await feedback.TextPoisonQueue.CreateIfNotExistsAsync();

@@ -41,15 +41,21 @@ public sealed class ModelRegistryTests
                 prompt_version: q2q-v2
                 effective_from: 2026-12-01T00:00:00Z
                 active: false
+                price: { input_usd_per_1m: 0.2, output_usd_per_1m: 0.8 }
             """));
 
-        Assert.Equal(("gpt-4o-mini-2026", "q2q-v2", true), (await f.QueryAsync<(string, string, bool)>(
-            "SELECT model, prompt_version, active FROM impact.model_registry WHERE id = 'openai-gpt-4o-mini-q2q-v1'")).Single());
+        Assert.Equal(("gpt-4o-mini-2026", "q2q-v2", true, 0.2m, 0.8m), (await f.QueryAsync<(string, string, bool, decimal, decimal)>(
+            "SELECT model, prompt_version, active, input_usd_per_1m, output_usd_per_1m FROM impact.model_registry WHERE id = 'openai-gpt-4o-mini-q2q-v1'")).Single());
         Assert.Throws<FormatException>(() => ModelsFile.Parse("""
             models:
-              - { id: a, provider: openai, model: m, prompt_version: p, effective_from: 2026-01-01, active: true }
-              - { id: b, provider: openai, model: m, prompt_version: p, effective_from: 2026-01-01, active: true }
+              - { id: a, provider: openai, model: m, prompt_version: p, effective_from: 2026-01-01, active: true, price: { input_usd_per_1m: 1, output_usd_per_1m: 1 } }
+              - { id: b, provider: openai, model: m, prompt_version: p, effective_from: 2026-01-01, active: true, price: { input_usd_per_1m: 1, output_usd_per_1m: 1 } }
             """));
+        // A paid model without a price (or with half of one) would be metered as free.
+        Assert.Contains("needs price", Assert.Throws<FormatException>(() => ModelsFile.Parse(
+            "models:\n  - { id: a, provider: openai, model: m, prompt_version: p, effective_from: 2026-01-01 }")).Message, StringComparison.Ordinal);
+        Assert.Throws<FormatException>(() => ModelsFile.Parse(
+            "models:\n  - { id: a, provider: openai, model: m, prompt_version: p, effective_from: 2026-01-01, price: { input_usd_per_1m: 1 } }"));
         Assert.Throws<FormatException>(() => ModelsFile.Parse("models:\n  - { id: a, provider: llama, model: m, prompt_version: p, effective_from: 2026-01-01 }"));
     }
 
@@ -87,6 +93,8 @@ public sealed class ModelRegistryTests
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-15T00:00:00Z"));
         await using var f = await FeedbackApp.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
         var acme = await f.CompanyAsync();
+        // The models.yaml OpenAI model is priced: without a budget (the default is 0 USD) its call would be deferred.
+        await f.ScalarAsync<int>("INSERT INTO impact.q2q_budgets (company_id, monthly_usd, updated_by) VALUES (@acme, 1, 'test') RETURNING 1", new { acme });
         var registry = f.App.Service<ModelRegistry>();
         f.Chat.Answer("""
             {"confidence_increase": false, "confidence_decrease": true, "belonging_increase": false, "belonging_decrease": false,

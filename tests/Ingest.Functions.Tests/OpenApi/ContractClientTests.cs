@@ -216,6 +216,13 @@ public sealed class ContractClientTests
         Assert.Contains((await client.V1.Models.GetAsync())!.Items!, m => m.Id == "embedded-q2q-v1");
         Assert.Equal("embedded-q2q-v1", (await client.V1.Models["embedded-q2q-v1"].Activate.PostAsync())!.Id);
 
+        // AI budget (operator sets it, the company administrator reads it) and a synchronous classification (the embedded model: free).
+        Assert.Equal(5, (await client.V1.Companies[company.ToString()].AiBudget.PutAsync(new AiBudgetRequest { MonthlyBudgetUsd = 5 }))!.MonthlyBudgetUsd);
+        caller.Token = admin;
+        Assert.Equal("company", (await client.V1.Companies[company.ToString()].AiBudget.GetAsync())!.BudgetSource);
+        var classified = await client.V1.Q2q.Classify.PostAsync(new ClassifyRequest { Text = "The mentor helped me prepare for the interview." });
+        Assert.Equal(("classified", "embedded-q2q-v1"), (classified!.Status, classified.ModelId));
+
         // Every operation of the document was called, and every answer is as documented.
         var document = JsonDocument.Parse(ApiDocument.Json).RootElement;
         var answers = new DocumentedAnswers(document);

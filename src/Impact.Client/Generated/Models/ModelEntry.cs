@@ -36,6 +36,8 @@ namespace Impact.Client.Models
 #else
         public string Id { get; set; }
 #endif
+        /// <summary>The inputUsdPerMillion property</summary>
+        public double? InputUsdPerMillion { get; set; }
         /// <summary>The inUse property</summary>
         public bool? InUse { get; set; }
         /// <summary>The model property</summary>
@@ -46,6 +48,8 @@ namespace Impact.Client.Models
 #else
         public string Model { get; set; }
 #endif
+        /// <summary>The outputUsdPerMillion property</summary>
+        public double? OutputUsdPerMillion { get; set; }
         /// <summary>The promptVersion property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -101,7 +105,9 @@ namespace Impact.Client.Models
                 { "effectiveFrom", n => { EffectiveFrom = n.GetDateTimeOffsetValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "inUse", n => { InUse = n.GetBoolValue(); } },
+                { "inputUsdPerMillion", n => { InputUsdPerMillion = n.GetDoubleValue(); } },
                 { "model", n => { Model = n.GetStringValue(); } },
+                { "outputUsdPerMillion", n => { OutputUsdPerMillion = n.GetDoubleValue(); } },
                 { "promptVersion", n => { PromptVersion = n.GetStringValue(); } },
                 { "provider", n => { Provider = n.GetStringValue(); } },
                 { "thresholds", n => { Thresholds = n.GetStringValue(); } },
@@ -119,8 +125,10 @@ namespace Impact.Client.Models
             writer.WriteBoolValue("active", Active);
             writer.WriteDateTimeOffsetValue("effectiveFrom", EffectiveFrom);
             writer.WriteStringValue("id", Id);
+            writer.WriteDoubleValue("inputUsdPerMillion", InputUsdPerMillion);
             writer.WriteBoolValue("inUse", InUse);
             writer.WriteStringValue("model", Model);
+            writer.WriteDoubleValue("outputUsdPerMillion", OutputUsdPerMillion);
             writer.WriteStringValue("promptVersion", PromptVersion);
             writer.WriteStringValue("provider", Provider);
             writer.WriteStringValue("thresholds", Thresholds);

@@ -11,5 +11,8 @@ namespace Impact.Shared.Feedback.Models;
 /// <param name="ActivatedAt">When it was last activated.</param>
 /// <param name="ActivatedBy">Who activated it (a token principal, or <c>models.yaml</c>).</param>
 /// <param name="InUse">True for the one model new texts are classified with now.</param>
+/// <param name="InputUsdPerMillion">USD per 1,000,000 input tokens (the price table of models.yaml).</param>
+/// <param name="OutputUsdPerMillion">USD per 1,000,000 output tokens.</param>
 public sealed record ModelEntry(string Id, string Provider, string Model, string PromptVersion, string Thresholds,
-    DateTimeOffset EffectiveFrom, bool Active, DateTimeOffset? ActivatedAt, string? ActivatedBy, bool InUse);
+    DateTimeOffset EffectiveFrom, bool Active, DateTimeOffset? ActivatedAt, string? ActivatedBy, bool InUse,
+    decimal InputUsdPerMillion = 0, decimal OutputUsdPerMillion = 0);

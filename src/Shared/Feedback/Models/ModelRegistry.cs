@@ -16,7 +16,8 @@ public sealed class ModelRegistry(NpgsqlDataSource dataSource, TimeProvider cloc
 {
     private const string Columns = """
         id, provider, model, prompt_version AS PromptVersion, thresholds::text AS Thresholds, effective_from AS EffectiveFrom,
-        active, activated_at AS ActivatedAt, activated_by AS ActivatedBy
+        active, activated_at AS ActivatedAt, activated_by AS ActivatedBy,
+        input_usd_per_1m AS InputUsdPerMillion, output_usd_per_1m AS OutputUsdPerMillion
         """;
 
     private volatile bool synced;
@@ -38,17 +39,25 @@ public sealed class ModelRegistry(NpgsqlDataSource dataSource, TimeProvider cloc
         {
             changed += await conn.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO impact.model_registry AS r (id, provider, model, prompt_version, thresholds, effective_from, active, activated_at, activated_by)
+                INSERT INTO impact.model_registry AS r (id, provider, model, prompt_version, thresholds, effective_from, active, activated_at, activated_by,
+                                                       input_usd_per_1m, output_usd_per_1m)
                 SELECT @Id, @Provider, @Model, @PromptVersion, @thresholds::jsonb, @EffectiveFrom, a.active,
-                       CASE WHEN a.active THEN now() END, CASE WHEN a.active THEN 'models.yaml' END
+                       CASE WHEN a.active THEN now() END, CASE WHEN a.active THEN 'models.yaml' END,
+                       @InputUsdPerMillion, @OutputUsdPerMillion
                 FROM (SELECT @Active AND NOT EXISTS (SELECT 1 FROM impact.model_registry WHERE provider = @Provider AND active) AS active) a
                 ON CONFLICT (id) DO UPDATE SET
                     model = EXCLUDED.model, prompt_version = EXCLUDED.prompt_version, thresholds = EXCLUDED.thresholds,
-                    effective_from = EXCLUDED.effective_from, synced_at = now()
-                WHERE (r.model, r.prompt_version, r.thresholds, r.effective_from)
-                      IS DISTINCT FROM (EXCLUDED.model, EXCLUDED.prompt_version, EXCLUDED.thresholds, EXCLUDED.effective_from)
+                    effective_from = EXCLUDED.effective_from, input_usd_per_1m = EXCLUDED.input_usd_per_1m,
+                    output_usd_per_1m = EXCLUDED.output_usd_per_1m, synced_at = now()
+                WHERE (r.model, r.prompt_version, r.thresholds, r.effective_from, r.input_usd_per_1m, r.output_usd_per_1m)
+                      IS DISTINCT FROM (EXCLUDED.model, EXCLUDED.prompt_version, EXCLUDED.thresholds, EXCLUDED.effective_from,
+                                        EXCLUDED.input_usd_per_1m, EXCLUDED.output_usd_per_1m)
                 """,
-                new { m.Id, m.Provider, m.Model, m.PromptVersion, thresholds = JsonSerializer.Serialize(m.Thresholds), EffectiveFrom = m.EffectiveFrom.UtcDateTime, m.Active },
+                new
+                {
+                    m.Id, m.Provider, m.Model, m.PromptVersion, thresholds = JsonSerializer.Serialize(m.Thresholds), EffectiveFrom = m.EffectiveFrom.UtcDateTime,
+                    m.Active, m.InputUsdPerMillion, m.OutputUsdPerMillion,
+                },
                 tx, cancellationToken: ct));
         }
 
@@ -137,10 +146,10 @@ public sealed class ModelRegistry(NpgsqlDataSource dataSource, TimeProvider cloc
             """, new { now = clock.GetUtcNow().UtcDateTime }, tx, cancellationToken: ct));
 
     private sealed record Row(string Id, string Provider, string Model, string PromptVersion, string Thresholds,
-        DateTime EffectiveFrom, bool Active, DateTime? ActivatedAt, string? ActivatedBy)
+        DateTime EffectiveFrom, bool Active, DateTime? ActivatedAt, string? ActivatedBy, decimal InputUsdPerMillion, decimal OutputUsdPerMillion)
     {
         public ModelEntry ToEntry(bool inUse) => new(Id, Provider, Model, PromptVersion, Thresholds,
             new DateTimeOffset(EffectiveFrom, TimeSpan.Zero), Active,
-            ActivatedAt is { } a ? new DateTimeOffset(a, TimeSpan.Zero) : null, ActivatedBy, inUse);
+            ActivatedAt is { } a ? new DateTimeOffset(a, TimeSpan.Zero) : null, ActivatedBy, inUse, InputUsdPerMillion, OutputUsdPerMillion);
     }
 }

@@ -61,7 +61,19 @@ public static class ModelsFile
                 throw new FormatException($"{where}: thresholds must be numbers from 0 to 1.");
             }
 
-            models.Add(new ModelDefinition(m.Id, m.Provider!, m.Model, m.PromptVersion, thresholds, from, m.Active));
+            // A paid model without a price would be metered as free: the budget could not hold.
+            if (m.Price is null && m.Provider != ModelProviders.Embedded)
+            {
+                throw new FormatException($"{where}: a {m.Provider} model needs price.input_usd_per_1m and price.output_usd_per_1m (USD per 1,000,000 tokens).");
+            }
+
+            var price = m.Price ?? new PriceShape { InputUsdPer1m = 0, OutputUsdPer1m = 0 };
+            if (price.InputUsdPer1m is not { } input || price.OutputUsdPer1m is not { } output || input < 0 || output < 0)
+            {
+                throw new FormatException($"{where}: price.input_usd_per_1m and price.output_usd_per_1m must both be numbers of at least 0.");
+            }
+
+            models.Add(new ModelDefinition(m.Id, m.Provider!, m.Model, m.PromptVersion, thresholds, from, m.Active, input, output));
         }
 
         if (models.GroupBy(m => m.Id).FirstOrDefault(g => g.Count() > 1) is { } twice)
@@ -92,5 +104,15 @@ public static class ModelsFile
         public Dictionary<string, double>? Thresholds { get; set; }
         public string? EffectiveFrom { get; set; }
         public bool Active { get; set; }
+        public PriceShape? Price { get; set; }
+    }
+
+    private sealed class PriceShape
+    {
+        [YamlMember(Alias = "input_usd_per_1m")]
+        public decimal? InputUsdPer1m { get; set; }
+
+        [YamlMember(Alias = "output_usd_per_1m")]
+        public decimal? OutputUsdPer1m { get; set; }
     }
 }

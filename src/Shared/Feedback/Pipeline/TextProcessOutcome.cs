@@ -13,4 +13,6 @@ public enum TextProcessOutcome
     Classified,
     /// <summary>The classifier could not score it: stored as unscored, with the reason.</summary>
     Unscored,
+    /// <summary>The company's rate limit or budget refused the paid call: deferred until it frees, then queued again.</summary>
+    Deferred,
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Impact.Shared.Events;
+using Impact.Shared.Feedback.Budgets;
 using Impact.Shared.Feedback.Models;
 using Impact.Shared.Feedback.Review;
 using Microsoft.Extensions.Logging;
@@ -18,11 +19,16 @@ namespace Impact.Shared.Feedback.Pipeline;
 /// fixed number of statements whatever its size (every insert and update is one set-based statement over arrays).
 /// Idempotent: each step commits under a lock of the text rows and checks their status and revision, so a message
 /// processed twice (or two at once) stores everything once. Classifier calls run outside any transaction.
+/// A paid call the company's rate limit or budget refuses leaves the text <c>deferred</c> until the limit frees (never
+/// unscored for it); a budget store that cannot be reached means no provider call, and the text is deferred or the queue retries.
 /// </summary>
 public sealed partial class TextProcessor(
     NpgsqlDataSource dataSource, ITextScreener screener, ILanguageDetector languages, IEnumerable<IOutcomeClassifier> classifiers,
-    ModelRegistry registry, ILogger<TextProcessor> logger)
+    ModelRegistry registry, TimeProvider clock, ILogger<TextProcessor> logger)
 {
+    // A text whose budget could not be checked is tried again after this.
+    private static readonly TimeSpan BudgetStoreRetry = TimeSpan.FromSeconds(30);
+
     private readonly IReadOnlyList<IOutcomeClassifier> classifiers = [.. classifiers];
 
     /// <summary>Processes a text. On failure the attempt and the error kind are recorded on the text and the exception rethrown (the queue retries).</summary>
@@ -86,7 +92,7 @@ public sealed partial class TextProcessor(
         return await conn.ExecuteAsync(new CommandDefinition(
             """
             UPDATE impact.texts SET status = 'failed', updated_at = clock_timestamp()
-            WHERE id = ANY(@ids) AND status IN ('received', 'queued', 'screened', 'released')
+            WHERE id = ANY(@ids) AND status IN ('received', 'queued', 'screened', 'released', 'deferred')
             """, new { ids = textIds.ToArray() }, cancellationToken: ct));
     }
 
@@ -109,8 +115,19 @@ public sealed partial class TextProcessor(
             return outcomes;
         }
 
-        var results = await ClassifyAsync(toClassify, ct);
-        await StoreAsync(toClassify, results, outcomes, ct);
+        var deferrals = new Dictionary<Guid, Deferral>();
+        var results = await ClassifyAsync(toClassify, deferrals, ct);
+        foreach (var text in toClassify.Where(t => deferrals.ContainsKey(t.Id)))
+        {
+            outcomes[text.Id] = await DeferAsync(text, deferrals[text.Id], ct);
+        }
+
+        var classified = toClassify.Zip(results).Where(x => x.Second is not null).ToList();
+        if (classified.Count > 0)
+        {
+            await StoreAsync([.. classified.Select(x => x.First)], [.. classified.Select(x => x.Second!)], outcomes, ct);
+        }
+
         return outcomes;
     }
 
@@ -141,9 +158,9 @@ public sealed partial class TextProcessor(
                 case TextStatus.Received or TextStatus.Queued or TextStatus.Failed:
                     fresh.Add(row);
                     break;
-                case TextStatus.Screened:
-                    // An earlier attempt screened it and stopped before storing scores: screen again (pure, nothing
-                    // written) for the masked text, and carry on.
+                case TextStatus.Screened or TextStatus.Deferred:
+                    // An earlier attempt screened it and stopped before storing scores (or a limit deferred it): screen
+                    // again (pure, nothing written) for the masked text, and carry on.
                     next.Add(Screened.From(row, screener.Screen(row.Text, Known(row.Language)), row.Language ?? LanguageGuess.Unknown));
                     break;
                 case TextStatus.Released when row.ReleasedAt is not null:
@@ -214,7 +231,8 @@ public sealed partial class TextProcessor(
     }
 
     // Step 2, outside any transaction (an LLM call takes seconds): the texts in turn.
-    private async Task<List<ClassificationResult>> ClassifyAsync(List<Screened> texts, CancellationToken ct)
+    // A paid call a limit refuses (or that cannot be budgeted) gets no result and a deferral instead.
+    private async Task<List<ClassificationResult?>> ClassifyAsync(List<Screened> texts, Dictionary<Guid, Deferral> deferrals, CancellationToken ct)
     {
         // The rule of §G, in code: a HIGH text reaches a classifier only after a reviewer released it.
         if (texts.FirstOrDefault(t => t.Risk == "high" && t.ReleasedAt is null) is { } held)
@@ -235,16 +253,30 @@ public sealed partial class TextProcessor(
             return [.. texts.Select(_ => new ClassificationResult(null, $"no classifier is registered for provider {model.Provider}", model.Id, model.Provider, model.PromptVersion))];
         }
 
-        var results = new List<ClassificationResult>(texts.Count);
+        var results = new List<ClassificationResult?>(texts.Count);
         foreach (var text in texts)
         {
             try
             {
                 results.Add(await classifier.ClassifyAsync(new ClassificationRequest(text.MaskedText, text.Language, text.CompanyId), ct));
             }
+            catch (Q2QLimitException limit)
+            {
+                results.Add(null);
+                deferrals[text.Id] = new Deferral(limit.Limit, limit.RetryAfter, limit.Detail);
+            }
+            catch (Q2QBudgetUnavailableException unavailable)
+            {
+                // No provider call without a reservation. Where the texts table is still writable the text waits for the
+                // sweeper; when the whole database is gone that write fails too and the queue retries the message.
+                LogBudgetUnavailable(logger, text.Id, unavailable.InnerException?.GetType().Name ?? "unknown");
+                results.Add(null);
+                deferrals[text.Id] = new Deferral("budget_store", BudgetStoreRetry, unavailable.Detail);
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // A classifier that throws leaves the text unscored, never with invented scores.
+                // A classifier that throws leaves the text unscored, never with invented scores. A refused or unbudgetable
+                // paid call is no classifier failure: it is deferred (above).
                 LogClassifierFailed(logger, model.Provider, e.GetType().Name);
                 results.Add(new ClassificationResult(null, $"classifier failed: {e.GetType().Name}", model.Id, model.Provider, model.PromptVersion));
             }
@@ -270,7 +302,7 @@ public sealed partial class TextProcessor(
             {
                 outcomes[text.Id] = TextProcessOutcome.NotFound;
             }
-            else if (now.Revision != text.Revision || now.Status is not (TextStatus.Screened or TextStatus.Released))
+            else if (now.Revision != text.Revision || now.Status is not (TextStatus.Screened or TextStatus.Released or TextStatus.Deferred))
             {
                 outcomes[text.Id] = TextProcessOutcome.AlreadyDone;
             }
@@ -420,6 +452,31 @@ public sealed partial class TextProcessor(
         await EventLog.AppendManyAsync(conn, tx, events, ct);
     }
 
+    // A limit refused the paid call: the text waits, with the language it was given, until the limit frees.
+    private async Task<TextProcessOutcome> DeferAsync(Screened text, Deferral deferral, CancellationToken ct)
+    {
+        var (limit, retryAfter, detail) = deferral;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var deferred = await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.texts SET status = 'deferred', retry_at = @retryAt, unscored_reason = left(@reason, 500), language = @Language,
+                                    language_confidence = coalesce(@LanguageConfidence, language_confidence), last_error = NULL,
+                                    updated_at = clock_timestamp()
+            WHERE id = @Id AND revision = @Revision AND status IN ('screened', 'released', 'deferred')
+            """,
+            new
+            {
+                text.Id, text.Revision, retryAt = (clock.GetUtcNow() + retryAfter).UtcDateTime, reason = $"{limit}: {detail}",
+                text.Language, text.LanguageConfidence,
+            }, cancellationToken: ct));
+        if (deferred > 0)
+        {
+            LogDeferred(logger, text.Id, limit, Q2QLimitException.Seconds(retryAfter));
+        }
+
+        return deferred > 0 ? TextProcessOutcome.Deferred : TextProcessOutcome.AlreadyDone;
+    }
+
     // Which dimension a label's evidence supports; topics support none of the five.
     private static string? DimensionOf(string label, Q2QLabels labels) => label switch
     {
@@ -441,9 +498,16 @@ public sealed partial class TextProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} texts failed as a whole ({ErrorKind}); processing them one by one")]
     private static partial void LogBatchFailed(ILogger logger, int count, string errorKind);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Text {TextId}: the AI budget store is unavailable ({ErrorKind}); no provider call, the text is deferred")]
+    private static partial void LogBudgetUnavailable(ILogger logger, Guid textId, string errorKind);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Text {TextId} deferred by the {Limit} for {Seconds} s")]
+    private static partial void LogDeferred(ILogger logger, Guid textId, string limit, long seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Classifier of provider {Provider} failed ({ErrorKind}); the text is stored as unscored")]
     private static partial void LogClassifierFailed(ILogger logger, string provider, string errorKind);
+
+    private sealed record Deferral(string Limit, TimeSpan RetryAfter, string Detail);
 
     private sealed record TextRow(Guid Id, Guid? CompanyId, Guid? UserId, string Text, string Status, int Revision, string? Risk,
         DateTime? ReleasedAt, string? Language, string Source, string ContentId);

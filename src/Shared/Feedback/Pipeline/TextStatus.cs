@@ -13,6 +13,11 @@ public static class TextStatus
     public const string Held = "held";
     /// <summary>A reviewer approved a held text: it is classified once.</summary>
     public const string Released = "released";
+    /// <summary>
+    /// A paid classification was refused by the company's rate limit or monthly budget: waits until <c>retry_at</c>, then the
+    /// outbox sweeper queues it again (an operator raising the budget makes it due at once). Never unscored for that reason.
+    /// </summary>
+    public const string Deferred = "deferred";
     /// <summary>Outcome scores stored.</summary>
     public const string Classified = "classified";
     /// <summary>The classifier could not score it (provider failure or invalid answers): no scores, a reason.</summary>
