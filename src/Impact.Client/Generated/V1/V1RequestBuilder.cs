@@ -6,6 +6,7 @@ using Impact.Client.V1.Journeys;
 using Impact.Client.V1.ModelsRequests;
 using Impact.Client.V1.OpenapiJson;
 using Impact.Client.V1.Privacy;
+using Impact.Client.V1.Q2q;
 using Impact.Client.V1.Safety;
 using Impact.Client.V1.Texts;
 using Impact.Client.V1.Webhooks;
@@ -52,6 +53,11 @@ namespace Impact.Client.V1
         public global::Impact.Client.V1.Privacy.PrivacyRequestBuilder Privacy
         {
             get => new global::Impact.Client.V1.Privacy.PrivacyRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The q2q property</summary>
+        public global::Impact.Client.V1.Q2q.Q2qRequestBuilder Q2q
+        {
+            get => new global::Impact.Client.V1.Q2q.Q2qRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The safety property</summary>
         public global::Impact.Client.V1.Safety.SafetyRequestBuilder Safety
