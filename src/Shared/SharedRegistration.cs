@@ -35,6 +35,7 @@ public static class SharedRegistration
         builder.AddPrivacy();
         builder.AddImpactIn();
         builder.AddFeedback();
+        builder.AddQ2QMonitoring();
         builder.AddJourneys();
         builder.AddIdempotency();
         return builder;

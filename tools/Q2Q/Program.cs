@@ -24,6 +24,22 @@ switch (command)
         return 0;
     }
 
+    case "eval" when Opt("set", "corpus") == EvaluationSet.HeldOutName:
+    {
+        // The model-only report, as POST /v1/models/{id}/evaluations makes it on its default set (same set, same writer).
+        var set = EvaluationSet.HeldOut;
+        var classifier = new EmbeddedOutcomeClassifier();
+        var report = await Q2QEvaluator.RunAsync(set.Name, set.Records, null, classifier, classifier.ModelId, classifier.PromptVersion);
+        var outBase = Path.Combine(root, Opt("out", "bench/results/q2q-eval-model"));
+        Directory.CreateDirectory(Path.GetDirectoryName(outBase)!);
+        await File.WriteAllTextAsync(outBase + ".json", Q2QReportWriter.ToJson(report));
+        var markdown = Q2QReportWriter.ToMarkdown(report);
+        await File.WriteAllTextAsync(outBase + ".md", markdown);
+        Console.WriteLine(markdown[..markdown.IndexOf("\n## Labels", StringComparison.Ordinal)]);
+        Console.WriteLine($"{set.Records.Count} texts, set sha256 {report.SetHash} -> {outBase}.md, {outBase}.json");
+        return 0;
+    }
+
     case "eval":
     {
         var setPath = Opt("set", "corpus");
@@ -68,6 +84,9 @@ switch (command)
               eval [--set corpus] [--out bench/results/q2q-eval]
                                              language detection + embedded classifier on the HELD-OUT split
                                              (a single .jsonl file is evaluated whole); writes .md and .json
+              eval --set held-out [--out bench/results/q2q-eval-model]
+                                             the embedded model alone on the built-in held-out split: the report
+                                             POST /v1/models/embedded-q2q-v1/evaluations makes
               tune-language [--set corpus]   threshold sweep of the language detector on the TRAINING split
               detect [--models DIR]          one text a line on stdin: the detector's answer and candidate scores
             """);

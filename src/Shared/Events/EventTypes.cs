@@ -27,6 +27,8 @@ public static class EventTypes
     public const string SafetyFlagRaised = "safety.flag.raised";
     /// <summary>A reviewer decided a review item (approve, reject, escalate).</summary>
     public const string SafetyReviewCompleted = "safety.review.completed";
+    /// <summary>A drift check of a company and language crossed the PSI alert threshold (once per alert episode).</summary>
+    public const string Q2QDriftAlert = "q2q.drift.alert";
     /// <summary>A journey rule set or cleared a flag of a user.</summary>
     public const string JourneyFlagUpdated = "journey.flag.updated";
     /// <summary>A user reached a journey milestone (once).</summary>

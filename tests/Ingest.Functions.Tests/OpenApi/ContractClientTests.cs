@@ -214,7 +214,16 @@ public sealed class ContractClientTests
         await host.Services.GetRequiredService<Impact.Shared.Feedback.Models.ModelRegistry>().SyncAsync(
             Impact.Shared.Feedback.Models.ModelsFile.Parse(await File.ReadAllTextAsync(Path.Combine(LocalServices.RepositoryRoot, "models.yaml"))));
         Assert.Contains((await client.V1.Models.GetAsync())!.Items!, m => m.Id == "embedded-q2q-v1");
-        Assert.Equal("embedded-q2q-v1", (await client.V1.Models["embedded-q2q-v1"].Activate.PostAsync())!.Id);
+        Assert.Equal("embedded-q2q-v1", (await client.V1.Models["embedded-q2q-v1"].Activate.PostAsync(new ActivateRequest()))!.Id);
+
+        // Q2Q evaluation (operator): the embedded model over the held-out split, listed and read back; drift checks run and read.
+        var evaluation = (await client.V1.Models["embedded-q2q-v1"].Evaluations.PostAsync(new EvaluationRequest()))!;
+        Assert.Equal("held-out", evaluation.Run!.SetName);
+        Assert.Contains((await client.V1.Models["embedded-q2q-v1"].Evaluations.GetAsync(c => c.QueryParameters.Limit = 10))!.Items!, r => r.Id == evaluation.Run.Id);
+        Assert.Contains("Fairness gap", (await client.V1.Models["embedded-q2q-v1"].Evaluations[evaluation.Run.Id!.Value.ToString()].GetAsync())!.Markdown, StringComparison.Ordinal);
+        Assert.Equal(404, (await Assert.ThrowsAsync<Problem>(() => client.V1.Models["no-such-model"].Evaluations.PostAsync(new EvaluationRequest()))).ResponseStatusCode);
+        Assert.NotNull((await client.V1.Q2q.DriftChecks.Run.PostAsync(new DriftRunRequest()))!.Items);
+        Assert.NotNull((await client.V1.Q2q.DriftChecks.GetAsync(c => c.QueryParameters.Limit = 10))!.Items);
 
         // AI budget (operator sets it, the company administrator reads it) and a synchronous classification (the embedded model: free).
         Assert.Equal(5, (await client.V1.Companies[company.ToString()].AiBudget.PutAsync(new AiBudgetRequest { MonthlyBudgetUsd = 5 }))!.MonthlyBudgetUsd);

@@ -14,27 +14,61 @@ public static class CorpusReader
         var records = new List<CorpusRecord>();
         foreach (var file in files)
         {
-            var lineNo = 0;
-            foreach (var line in File.ReadLines(file))
-            {
-                lineNo++;
-                if (string.IsNullOrWhiteSpace(line))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    records.Add(Parse(line));
-                }
-                catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-                {
-                    throw new InvalidDataException($"{Path.GetFileName(file)} line {lineNo}: {e.Message}", e);
-                }
-            }
+            Read(Path.GetFileName(file), File.ReadLines(file), records);
         }
 
         return records;
+    }
+
+    /// <summary>The corpus built into this assembly (<c>corpus/*.jsonl</c> at build time), in file-name then line order.</summary>
+    public static IReadOnlyList<CorpusRecord> LoadEmbedded()
+    {
+        const string prefix = "Impact.Shared.corpus.";
+        var assembly = typeof(CorpusReader).Assembly;
+        var names = assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        if (names.Count == 0)
+        {
+            throw new InvalidOperationException("The corpus was not embedded at build time (no Impact.Shared.corpus.* resources).");
+        }
+
+        var records = new List<CorpusRecord>();
+        foreach (var name in names)
+        {
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+            Read(name[prefix.Length..], Lines(reader), records);
+        }
+
+        return records;
+    }
+
+    private static IEnumerable<string> Lines(StreamReader reader)
+    {
+        while (reader.ReadLine() is { } line)
+        {
+            yield return line;
+        }
+    }
+
+    private static void Read(string file, IEnumerable<string> lines, List<CorpusRecord> records)
+    {
+        var lineNo = 0;
+        foreach (var line in lines)
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            try
+            {
+                records.Add(Parse(line));
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new InvalidDataException($"{file} line {lineNo}: {e.Message}", e);
+            }
+        }
     }
 
     /// <summary>The records of one split (<see cref="CorpusSplit.Train"/> or <see cref="CorpusSplit.Eval"/>).</summary>

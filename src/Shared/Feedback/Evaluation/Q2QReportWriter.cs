@@ -23,6 +23,17 @@ public static class Q2QReportWriter
             foreach (var language in report.Classification)
             {
                 w.WriteStartObject();
+                w.WriteStartArray("comfort_confusion");
+                foreach (var c in language.Comfort)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("gold", c.Gold);
+                    w.WriteString("predicted", c.Detected);
+                    w.WriteNumber("texts", c.Texts);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
                 w.WriteStartArray("labels");
                 foreach (var l in language.Labels)
                 {
@@ -35,6 +46,7 @@ public static class Q2QReportWriter
                     Number(w, "precision", l.Precision);
                     Number(w, "recall", l.Recall);
                     w.WriteNumber("support", l.Support);
+                    w.WriteNumber("true_negatives", language.TrueNegatives(l));
                     w.WriteNumber("true_positives", l.TruePositives);
                     w.WriteEndObject();
                 }
@@ -72,10 +84,19 @@ public static class Q2QReportWriter
 
             w.WriteEndArray();
             w.WriteString("detector", report.Detector);
+            w.WriteStartObject("fairness");
+            w.WriteString("best", report.Fairness.Best);
+            Number(w, "best_macro_f1", report.Fairness.BestMacroF1);
+            Number(w, "gap", report.Fairness.Gap);
+            w.WriteString("level", report.Fairness.Level);
+            w.WriteString("worst", report.Fairness.Worst);
+            Number(w, "worst_macro_f1", report.Fairness.WorstMacroF1);
+            w.WriteEndObject();
             w.WriteString("model_id", report.ModelId);
             w.WriteString("prompt_version", report.PromptVersion);
             w.WriteString("provider", report.Provider);
             w.WriteString("set", report.Set);
+            w.WriteString("set_sha256", report.SetHash);
             w.WriteEndObject();
         }
 
@@ -88,9 +109,21 @@ public static class Q2QReportWriter
         ArgumentNullException.ThrowIfNull(report);
         var sb = new StringBuilder();
         sb.Append("# Q2Q evaluation: ").Append(report.Set).Append("\n\n");
+        sb.Append("Set SHA-256 `").Append(report.SetHash).Append("`.\n");
         sb.Append("Model `").Append(report.ModelId).Append("` (provider `").Append(report.Provider).Append("`, prompt version `")
             .Append(report.PromptVersion).Append("`); language detector ").Append(report.Detector).Append(".\n");
         sb.Append("The classifier is given each text with its gold language; detection is measured separately.\n\n");
+        AppendDetection(sb, report);
+        AppendClassification(sb, report);
+        return sb.ToString();
+    }
+
+    private static void AppendDetection(StringBuilder sb, Q2QEvaluationReport report)
+    {
+        if (report.Detection.Count == 0)
+        {
+            return;
+        }
 
         sb.Append("## Language detection\n\n| group | texts | correct | accuracy |\n|---|---:|---:|---:|\n");
         foreach (var g in report.Detection)
@@ -104,7 +137,13 @@ public static class Q2QReportWriter
             sb.Append("| ").Append(c.Gold).Append(" | ").Append(c.Detected).Append(" | ").Append(I(c.Texts)).Append(" |\n");
         }
 
-        sb.Append("\n## Classification: macro-F1 per language\n\n| language | texts | unscored | macro-F1 | labels defined |\n|---|---:|---:|---:|---:|\n");
+        sb.Append('\n');
+
+    }
+
+    private static void AppendClassification(StringBuilder sb, Q2QEvaluationReport report)
+    {
+        sb.Append("## Classification: macro-F1 per language\n\n| language | texts | unscored | macro-F1 | labels defined |\n|---|---:|---:|---:|---:|\n");
         foreach (var l in report.Classification)
         {
             sb.Append("| ").Append(l.Language).Append(" | ").Append(I(l.Texts)).Append(" | ").Append(I(l.Unscored)).Append(" | ")
@@ -112,17 +151,34 @@ public static class Q2QReportWriter
         }
 
         sb.Append("\nMacro-F1 averages the labels that occurred or were predicted in that language; `language_comfort` counts as three labels (low, medium, high).\n");
+        var f = report.Fairness;
+        sb.Append("\n## Fairness gap between languages\n\n| best | macro-F1 | worst | macro-F1 | gap | level |\n|---|---:|---|---:|---:|---|\n");
+        sb.Append("| ").Append(f.Best ?? "–").Append(" | ").Append(F(f.BestMacroF1)).Append(" | ").Append(f.Worst ?? "–").Append(" | ")
+            .Append(F(f.WorstMacroF1)).Append(" | ").Append(F(f.Gap)).Append(" | ").Append(f.Level).Append(" |\n");
+        sb.Append("\nGap = best − worst language macro-F1; above 0.10 is medium, above 0.15 high (SPEC §I).\n");
         foreach (var l in report.Classification)
         {
-            sb.Append("\n## Labels: ").Append(l.Language).Append("\n\n| label | support | predicted | precision | recall | F1 |\n|---|---:|---:|---:|---:|---:|\n");
+            sb.Append("\n## Labels: ").Append(l.Language).Append("\n\n| label | support | predicted | TP | FP | FN | TN | precision | recall | F1 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             foreach (var c in l.Labels)
             {
-                sb.Append("| ").Append(c.Label).Append(" | ").Append(I(c.Support)).Append(" | ").Append(I(c.Predicted)).Append(" | ");
+                sb.Append("| ").Append(c.Label).Append(" | ").Append(I(c.Support)).Append(" | ").Append(I(c.Predicted)).Append(" | ")
+                    .Append(I(c.TruePositives)).Append(" | ").Append(I(c.FalsePositives)).Append(" | ").Append(I(c.FalseNegatives)).Append(" | ")
+                    .Append(I(l.TrueNegatives(c))).Append(" | ");
                 sb.Append(c.Defined ? F(c.Precision) + " | " + F(c.Recall) + " | " + F(c.F1) : "– | – | –").Append(" |\n");
             }
-        }
 
-        return sb.ToString();
+            sb.Append("\nLanguage comfort (gold ↓, predicted →):\n\n| gold | low | medium | high |\n|---|---:|---:|---:|\n");
+            foreach (var gold in Q2QLabelCatalog.LanguageComfortValues)
+            {
+                sb.Append("| ").Append(gold);
+                foreach (var cell in l.Comfort.Where(c => c.Gold == gold))
+                {
+                    sb.Append(" | ").Append(I(cell.Texts));
+                }
+
+                sb.Append(" |\n");
+            }
+        }
     }
 
     private static void Number(Utf8JsonWriter w, string name, double value)
@@ -131,7 +187,7 @@ public static class Q2QReportWriter
         w.WriteRawValue(F(value));
     }
 
-    private static string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
+    private static string F(double v) => Q2QEvaluationReport.Round4(v).ToString("0.0000", CultureInfo.InvariantCulture);
 
     private static string Pct(double v) => (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 

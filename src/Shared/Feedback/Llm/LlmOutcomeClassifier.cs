@@ -25,7 +25,7 @@ public sealed partial class LlmOutcomeClassifier(string provider, IQ2QChatClient
     /// <inheritdoc />
     public async Task<ClassificationResult> ClassifyAsync(ClassificationRequest request, CancellationToken ct = default)
     {
-        var model = await registry.CurrentAsync(ct);
+        var model = request.Model ?? await registry.CurrentAsync(ct);
         if (model is null || model.Provider != Provider)
         {
             return new ClassificationResult(null, $"no {Provider} model is in use", model?.Id ?? "none", Provider, model?.PromptVersion ?? Q2QOutput.PromptVersion);

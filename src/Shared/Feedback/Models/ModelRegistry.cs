@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using Dapper;
 using Impact.Shared.Http;
@@ -98,21 +100,48 @@ public sealed class ModelRegistry(NpgsqlDataSource dataSource, TimeProvider cloc
             $"SELECT {Columns} FROM impact.model_registry WHERE id = @id", new { id }, cancellationToken: ct))).ToEntry(true);
     }
 
+    /// <summary>One model of the registry.</summary>
+    /// <exception cref="ProblemException">404 for an unknown id.</exception>
+    public async Task<ModelEntry> FindAsync(string id, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        await EnsureSyncedAsync(ct);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var row = await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM impact.model_registry WHERE id = @id", new { id }, cancellationToken: ct)) ?? throw Unknown(id);
+        return row.ToEntry(row.Id == await CurrentIdAsync(conn, null, ct));
+    }
+
+    /// <summary>Activates <paramref name="id"/> without an override (see the overload with a reason).</summary>
+    /// <exception cref="ProblemException">404 for an unknown id; 409 for a model that scored below the model in use.</exception>
+    public Task<ModelEntry> ActivateAsync(string id, Caller caller, CancellationToken ct = default) => ActivateAsync(id, caller, null, ct);
+
     /// <summary>
     /// Makes <paramref name="id"/> its provider's active model (the previous one of that provider is deactivated), audited as
     /// <c>q2q.model.activate</c> in the same transaction. Activating the active model changes nothing and writes no audit row.
+    /// A model whose latest evaluation scored a lower macro-F1 than the model in use on the same set (same set hash, see
+    /// <c>impact.eval_runs</c>) is activated only with an <paramref name="overrideReason"/>, which the audit row keeps with both figures.
     /// </summary>
-    /// <exception cref="ProblemException">404 for an unknown id.</exception>
-    public async Task<ModelEntry> ActivateAsync(string id, Caller caller, CancellationToken ct = default)
+    /// <exception cref="ProblemException">404 for an unknown id; 409 for a worse model without an override reason.</exception>
+    public async Task<ModelEntry> ActivateAsync(string id, Caller caller, string? overrideReason, CancellationToken ct = default)
     {
         await EnsureSyncedAsync(ct);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
             $"SELECT {Columns} FROM impact.model_registry WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: ct))
-            ?? throw ProblemException.NotFound($"There is no model with id '{(id.Length <= 100 ? id : id[..100] + "…")}' in the registry.");
+            ?? throw Unknown(id);
         if (!row.Active)
         {
+            var comparison = await CompareWithModelInUseAsync(conn, tx, id, ct);
+            if (comparison is { Worse: true } && overrideReason is null)
+            {
+                throw new ProblemException(HttpStatusCode.Conflict, "Activation needs an override",
+                    $"Model {id} scored macro-F1 {F(comparison.CandidateMacroF1)} on set '{comparison.SetName}' (evaluation {comparison.CandidateRun}), " +
+                    $"below {F(comparison.InUseMacroF1)} of {comparison.InUseModel}, the model in use, on the same set (evaluation {comparison.InUseRun}). " +
+                    "Send {\"override\": true, \"reason\": \"…\"} to activate it anyway; the reason is audited.");
+            }
+
             // Lock the provider's rows so two activations of one provider queue up instead of tripping the unique index.
             var previous = await conn.QueryAsync<string>(new CommandDefinition(
                 "SELECT id FROM impact.model_registry WHERE provider = @Provider AND active FOR UPDATE", new { row.Provider }, tx, cancellationToken: ct));
@@ -128,6 +157,8 @@ public sealed class ModelRegistry(NpgsqlDataSource dataSource, TimeProvider cloc
             {
                 provider = row.Provider, model = row.Model, promptVersion = row.PromptVersion, effectiveFrom = row.EffectiveFrom,
                 deactivated = previous.ToArray(),
+                evaluation = comparison,
+                @override = overrideReason is null ? null : new { reason = overrideReason },
             }, ct);
         }
 
@@ -135,6 +166,39 @@ public sealed class ModelRegistry(NpgsqlDataSource dataSource, TimeProvider cloc
         await tx.CommitAsync(ct);
         return row.ToEntry(row.Id == inUse);
     }
+
+    /// <summary>
+    /// The candidate's latest evaluation against the latest evaluation of the model in use on the same set, or null when either
+    /// is missing (the model in use is the candidate, is not evaluated, or was never evaluated on the candidate's latest set).
+    /// </summary>
+    private async Task<EvaluationComparison?> CompareWithModelInUseAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string id, CancellationToken ct)
+    {
+        var inUse = await CurrentIdAsync(conn, tx, ct);
+        if (inUse is null || inUse == id)
+        {
+            return null;
+        }
+
+        var pair = await conn.QuerySingleOrDefaultAsync<ComparisonRow>(new CommandDefinition(
+            """
+            WITH candidate AS (
+                SELECT id, set_name, set_hash, macro_f1 FROM impact.eval_runs WHERE model_id = @id ORDER BY created_at DESC, id LIMIT 1
+            )
+            SELECT c.id AS CandidateRun, c.set_name AS SetName, c.set_hash AS SetHash, c.macro_f1 AS CandidateMacroF1,
+                   u.id AS InUseRun, u.macro_f1 AS InUseMacroF1
+            FROM candidate c
+            CROSS JOIN LATERAL (
+                SELECT id, macro_f1 FROM impact.eval_runs WHERE model_id = @inUse AND set_hash = c.set_hash ORDER BY created_at DESC, id LIMIT 1
+            ) u
+            """, new { id, inUse }, tx, cancellationToken: ct));
+        return pair is null ? null : new EvaluationComparison(pair.SetName, pair.SetHash, pair.CandidateRun, pair.CandidateMacroF1,
+            inUse, pair.InUseRun, pair.InUseMacroF1, pair.CandidateMacroF1 < pair.InUseMacroF1);
+    }
+
+    private static string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
+
+    private static ProblemException Unknown(string id) =>
+        ProblemException.NotFound($"There is no model with id '{(id.Length <= 100 ? id : id[..100] + "…")}' in the registry.");
 
     private Task<string?> CurrentIdAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken ct) =>
         conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
@@ -144,6 +208,12 @@ public sealed class ModelRegistry(NpgsqlDataSource dataSource, TimeProvider cloc
             ORDER BY greatest(effective_from, coalesce(activated_at, effective_from)) DESC, id
             LIMIT 1
             """, new { now = clock.GetUtcNow().UtcDateTime }, tx, cancellationToken: ct));
+
+    private sealed record ComparisonRow(Guid CandidateRun, string SetName, string SetHash, double CandidateMacroF1, Guid InUseRun, double InUseMacroF1);
+
+    // Written into the activation's audit row: the two figures the decision rested on.
+    private sealed record EvaluationComparison(string SetName, string SetHash, Guid CandidateRun, double CandidateMacroF1,
+        string InUseModel, Guid InUseRun, double InUseMacroF1, bool Worse);
 
     private sealed record Row(string Id, string Provider, string Model, string PromptVersion, string Thresholds,
         DateTime EffectiveFrom, bool Active, DateTime? ActivatedAt, string? ActivatedBy, decimal InputUsdPerMillion, decimal OutputUsdPerMillion)

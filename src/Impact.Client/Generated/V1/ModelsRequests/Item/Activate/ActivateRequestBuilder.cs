@@ -37,27 +37,35 @@ namespace Impact.Client.V1.ModelsRequests.Item.Activate
         /// Access: a bearer token with the role Impact.Operator.
         /// </summary>
         /// <returns>A <see cref="global::Impact.Client.Models.ModelEntry"/></returns>
+        /// <param name="body">The request body</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 400 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 401 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 404 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 409 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 413 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::Impact.Client.Models.ModelEntry?> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Impact.Client.Models.ModelEntry?> PostAsync(global::Impact.Client.Models.ActivateRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::Impact.Client.Models.ModelEntry> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Impact.Client.Models.ModelEntry> PostAsync(global::Impact.Client.Models.ActivateRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
-            var requestInfo = ToPostRequestInformation(requestConfiguration);
+            if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
+            var requestInfo = ToPostRequestInformation(body, requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
+                { "400", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "401", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "403", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "409", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "413", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.ModelEntry>(requestInfo, global::Impact.Client.Models.ModelEntry.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
@@ -66,19 +74,22 @@ namespace Impact.Client.V1.ModelsRequests.Item.Activate
         /// Access: a bearer token with the role Impact.Operator.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
+        /// <param name="body">The request body</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToPostRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(global::Impact.Client.Models.ActivateRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToPostRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(global::Impact.Client.Models.ActivateRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
         {
 #endif
+            if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
             var requestInfo = new RequestInformation(Method.POST, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
             requestInfo.Headers.TryAdd("Accept", "application/json");
+            requestInfo.SetContentFromParsable(RequestAdapter, "application/json", body);
             return requestInfo;
         }
         /// <summary>
