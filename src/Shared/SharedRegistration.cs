@@ -1,6 +1,7 @@
 using Azure.Identity;
 using Azure.Messaging.ServiceBus;
 using Impact.Shared.Backfill;
+using Impact.Shared.Cohorts;
 using Impact.Shared.Database;
 using Impact.Shared.Events;
 using Impact.Shared.Idempotency;
@@ -36,6 +37,7 @@ public static class SharedRegistration
         builder.AddImpactIn();
         builder.AddFeedback();
         builder.AddJourneys();
+        builder.AddCohorts();
         builder.AddIdempotency();
         return builder;
     }
