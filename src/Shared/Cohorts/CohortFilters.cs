@@ -65,9 +65,8 @@ public sealed record CohortFilters(
     }
 
     /// <summary>The filters as stored (month columns as dates).</summary>
-    public static CohortFilters FromColumns(string? sessionType, string? language, string[]? cefr, DateTime? from, DateTime? to, string? role) =>
-        new(sessionType, language, cefr, Label(from is null ? null : DateOnly.FromDateTime(from.Value)),
-            Label(to is null ? null : DateOnly.FromDateTime(to.Value)), role);
+    public static CohortFilters FromColumns(string? sessionType, string? language, string[]? cefr, DateOnly? from, DateOnly? to, string? role) =>
+        new(sessionType, language, cefr, Label(from), Label(to), role);
 
     private static string? Label(DateOnly? month) => month?.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 

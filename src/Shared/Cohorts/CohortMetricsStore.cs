@@ -24,7 +24,7 @@ public sealed class CohortMetricsStore(NpgsqlDataSource db)
             WHERE cohort_id = @id AND metric = @metric AND period_kind = @kind AND period_start BETWEEN @from::date AND @to::date
             ORDER BY period_start
             """, new { id = cohort.Id, metric, kind, from = from.ToDateTime(TimeOnly.MinValue), to = to.ToDateTime(TimeOnly.MinValue) },
-            cancellationToken: ct))).ToDictionary(r => DateOnly.FromDateTime(r.period_start));
+            cancellationToken: ct))).ToDictionary(r => r.period_start);
         var result = new List<CohortMetricValues>();
         for (var p = new CohortPeriod(kind, from); p.Start <= to; p = p.Next)
         {
@@ -56,7 +56,7 @@ public sealed class CohortMetricsStore(NpgsqlDataSource db)
     public async Task<CohortRanking> TopAsync(Guid? companyId, string metric, string kind, CohortPeriod? period, int limit, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var start = period?.Start.ToDateTime(TimeOnly.MinValue) ?? await conn.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+        var start = period?.Start ?? await conn.ExecuteScalarAsync<DateOnly?>(new CommandDefinition(
             """
             SELECT max(m.period_start) FROM impact.cohort_metrics m JOIN impact.cohorts c ON c.id = m.cohort_id
             WHERE m.metric = @metric AND m.period_kind = @kind AND (@companyId::uuid IS NULL OR c.company_id = @companyId)
@@ -74,15 +74,15 @@ public sealed class CohortMetricsStore(NpgsqlDataSource db)
               AND (@companyId::uuid IS NULL OR c.company_id = @companyId)
             ORDER BY m.avg DESC, m.n DESC, m.cohort_id
             LIMIT @limit
-            """, new { metric, kind, start, companyId, limit }, cancellationToken: ct));
-        var label = new CohortPeriod(kind, DateOnly.FromDateTime(start.Value)).Label;
+            """, new { metric, kind, start = start.Value.ToDateTime(TimeOnly.MinValue), companyId, limit }, cancellationToken: ct));
+        var label = new CohortPeriod(kind, start.Value).Label;
         return new CohortRanking(metric, label, kind, [.. rows.Select(r => new CohortRankingItem(r.cohort_id, r.name,
             Values(new Row(r.cohort_id, r.metric, r.period_kind, r.period_start, r.n, r.avg, r.p50, r.p75, r.p95, r.min, r.max, r.stddev, r.computed_at))))]);
     }
 
     private static CohortMetricValues Values(Row r)
     {
-        var period = new CohortPeriod(r.period_kind, DateOnly.FromDateTime(r.period_start));
+        var period = new CohortPeriod(r.period_kind, r.period_start);
         return new CohortMetricValues(r.cohort_id, r.metric, period.Label, period.Kind, period.Start, r.n, r.avg, r.p50, r.p75, r.p95, r.min, r.max,
             r.stddev, new DateTimeOffset(DateTime.SpecifyKind(r.computed_at, DateTimeKind.Utc)));
     }
@@ -90,9 +90,9 @@ public sealed class CohortMetricsStore(NpgsqlDataSource db)
     private static CohortMetricValues Empty(Guid cohortId, string metric, CohortPeriod p) =>
         new(cohortId, metric, p.Label, p.Kind, p.Start, 0, null, null, null, null, null, null, null, null);
 
-    private sealed record Row(Guid cohort_id, string metric, string period_kind, DateTime period_start, int n, double avg, double p50, double p75,
+    private sealed record Row(Guid cohort_id, string metric, string period_kind, DateOnly period_start, int n, double avg, double p50, double p75,
         double p95, double min, double max, double? stddev, DateTime computed_at);
 
-    private sealed record RankedRow(string name, Guid cohort_id, string metric, string period_kind, DateTime period_start, int n, double avg, double p50,
+    private sealed record RankedRow(string name, Guid cohort_id, string metric, string period_kind, DateOnly period_start, int n, double avg, double p50,
         double p75, double p95, double min, double max, double? stddev, DateTime computed_at);
 }

@@ -344,7 +344,7 @@ public sealed class CohortRefresher(NpgsqlDataSource db, IOptions<CohortOptions>
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var claimed = (await conn.QueryAsync<(Guid CohortId, string Metric, string Kind, DateTime Start)>(new CommandDefinition(
+        var claimed = (await conn.QueryAsync<(Guid CohortId, string Metric, string Kind, DateOnly Start)>(new CommandDefinition(
             """
             DELETE FROM impact.cohort_dirty_periods d
             WHERE (d.cohort_id, d.metric, d.period_kind, d.period_start) IN (
@@ -401,14 +401,14 @@ public sealed class CohortRefresher(NpgsqlDataSource db, IOptions<CohortOptions>
                 cohorts = claimed.Select(c => c.CohortId).ToArray(),
                 metrics = claimed.Select(c => c.Metric).ToArray(),
                 kinds = claimed.Select(c => c.Kind).ToArray(),
-                starts = claimed.Select(c => c.Start).ToArray(),
+                starts = claimed.Select(c => c.Start.ToDateTime(TimeOnly.MinValue)).ToArray(),
             }, tx, cancellationToken: ct));
         // Last: readers can tell how fresh the numbers are.
         await conn.ExecuteAsync(new CommandDefinition(
             "UPDATE impact.cohorts SET metrics_refreshed_at = clock_timestamp() WHERE id = ANY(@ids)",
             new { ids = claimed.Select(c => c.CohortId).Distinct().ToArray() }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return [.. claimed.Select(c => new DirtyPeriod(c.CohortId, c.Metric, c.Kind, DateOnly.FromDateTime(c.Start)))];
+        return [.. claimed.Select(c => new DirtyPeriod(c.CohortId, c.Metric, c.Kind, c.Start))];
     }
 
     private static void Add(HashSet<Guid> set, JsonElement data, string key)

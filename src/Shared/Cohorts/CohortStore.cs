@@ -162,7 +162,22 @@ public sealed class CohortStore(NpgsqlDataSource db)
 
     private static DateTimeOffset? Utc(DateTime? t) => t is null ? null : new DateTimeOffset(DateTime.SpecifyKind(t.Value, DateTimeKind.Utc));
 
-    private sealed record Row(Guid id, Guid company_id, string name, string? session_type, string? language, string[]? cefr_at_start,
-        DateTime? first_session_from, DateTime? first_session_to, string? role, int member_count, bool rebuilding,
-        DateTime? metrics_refreshed_at, DateTime created_at, DateTime updated_at);
+    // A class, not a positional record: Dapper matches constructors by exact column type, and text[] comes as Array.
+    private sealed class Row
+    {
+        public Guid id { get; set; }
+        public Guid company_id { get; set; }
+        public string name { get; set; } = "";
+        public string? session_type { get; set; }
+        public string? language { get; set; }
+        public string[]? cefr_at_start { get; set; }
+        public DateOnly? first_session_from { get; set; }
+        public DateOnly? first_session_to { get; set; }
+        public string? role { get; set; }
+        public int member_count { get; set; }
+        public bool rebuilding { get; set; }
+        public DateTime? metrics_refreshed_at { get; set; }
+        public DateTime created_at { get; set; }
+        public DateTime updated_at { get; set; }
+    }
 }
