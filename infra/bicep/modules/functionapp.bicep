@@ -64,6 +64,8 @@ var appSettings = {
   Webhooks__TransientRetryMaxSeconds: '60'
   Journeys__EventBatchSize: '5000'
   Journeys__UserBatchSize: '2000'
+  Cohorts__EventBatchSize: '5000'
+  Cohorts__RecomputeBatchSize: '500'
   Idempotency__KeyLifetime: '1.00:00:00'
   Idempotency__InFlightTimeout: '00:30:00'
   Telemetry__Console: 'false'
