@@ -1,6 +1,7 @@
 using Azure.Identity;
 using Azure.Messaging.ServiceBus;
 using Impact.Shared.Backfill;
+using Impact.Shared.Cohorts;
 using Impact.Shared.Database;
 using Impact.Shared.Events;
 using Impact.Shared.Idempotency;
@@ -37,6 +38,7 @@ public static class SharedRegistration
         builder.AddFeedback();
         builder.AddQ2QMonitoring();
         builder.AddJourneys();
+        builder.AddCohorts();
         builder.AddIdempotency();
         return builder;
     }

@@ -67,6 +67,8 @@ var appSettings = {
   Drift__RecentDays: '7'
   Drift__BaselineDays: '28'
   Drift__MinSamples: '50'
+  Cohorts__EventBatchSize: '5000'
+  Cohorts__RecomputeBatchSize: '500'
   Idempotency__KeyLifetime: '1.00:00:00'
   Idempotency__InFlightTimeout: '00:30:00'
   Telemetry__Console: 'false'

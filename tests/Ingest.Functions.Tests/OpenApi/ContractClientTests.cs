@@ -179,6 +179,29 @@ public sealed class ContractClientTests
         await client.V1.Journeys.Rules["contract_quiet"].DeleteAsync();
         Assert.DoesNotContain((await client.V1.Journeys.Rules.GetAsync())!.Items!, r => r.Id == "contract_quiet" && r.Scope == "company");
 
+        // Cohorts (company administrator): created, read, changed, measured (nothing refreshed yet: empty periods), compared, ranked, deleted.
+        var cohort = await client.V1.Cohorts.PostAsync(new CreateCohortRequest
+        {
+            Name = "Contract learners", Filters = new CohortFilters { SessionType = "language", CefrAtStart = ["A1", "A2"] },
+        });
+        var cohortId = cohort!.Id!.Value.ToString();
+        Assert.Contains((await client.V1.Cohorts.GetAsync())!.Items!, c => c.Id == cohort.Id);
+        Assert.Equal("Contract learners", (await client.V1.Cohorts[cohortId].GetAsync())!.Name);
+        Assert.Equal("Contract learners 2", (await client.V1.Cohorts[cohortId].PatchAsync(new UpdateCohortRequest { Name = "Contract learners 2" }))!.Name);
+        var cohortMetrics = await client.V1.Cohorts[cohortId].Metrics.GetAsync(c =>
+        {
+            c.QueryParameters.Metric = "rating";
+            c.QueryParameters.From = "2026-01";
+            c.QueryParameters.To = "2026-03";
+        });
+        Assert.Equal(3, cohortMetrics!.Items!.Count);
+        Assert.Equal(6, (await client.V1.Cohorts[cohortId].Trends.GetAsync(c => { c.QueryParameters.Metric = "session_hours"; c.QueryParameters.Periods = 6; }))!.Items!.Count);
+        var comparison = await client.V1.Cohorts.Compare.PostAsync(new CompareCohortsRequest { CohortIds = [cohort.Id!.Value], Metric = "confidence", Period = "2026-Q1" });
+        Assert.Equal(0, comparison!.Items![0].Values!.N);
+        Assert.NotNull((await client.V1.Cohorts.Top.GetAsync(c => c.QueryParameters.Metric = "rating"))!.Items);
+        await client.V1.Cohorts[cohortId].DeleteAsync();
+        Assert.Equal(404, (await Assert.ThrowsAsync<Problem>(() => client.V1.Cohorts[cohortId].GetAsync())).ResponseStatusCode);
+
         // Upload link (company administrator): a link, the CSV uploaded to its SAS URL in Azurite, the import started from the blob.
         var link = await client.V1.Imports.Uploads.PostAsync();
         Assert.Equal("/v1/imports/from-upload", link!.StartUrl);

@@ -59,7 +59,7 @@ public sealed class AccessPolicyTests
     {
         var indexed = HttpFunctionsInMetadata();
 
-        Assert.Equal(58, indexed.Count);
+        Assert.Equal(67, indexed.Count);
         Assert.Equal(indexed.Select(f => f.Name).Order(StringComparer.Ordinal), FunctionPolicies.All.Select(p => p.Name));
         foreach (var (name, entryPoint) in indexed)
         {
