@@ -97,18 +97,20 @@ public sealed class CohortRefresher(NpgsqlDataSource db, IOptions<CohortOptions>
             changes += changed.Count;
             // Every period the cohort had a row for (it may have none now) and every period of every member.
             await conn.ExecuteAsync(new CommandDefinition(
-                """
+                $$"""
                 INSERT INTO impact.cohort_dirty_periods (cohort_id, metric, period_kind, period_start)
                 SELECT cohort_id, metric, period_kind, period_start FROM impact.cohort_metrics WHERE cohort_id = @id
                 UNION
-                SELECT m.cohort_id, p.metric, k.kind, date_trunc(k.kind, p.at AT TIME ZONE 'UTC')::date
-                FROM impact.cohort_members m
-                JOIN impact.cohorts c ON c.id = m.cohort_id
-                JOIN impact.cohort_points p ON p.user_id = m.user_id AND p.company_id = c.company_id
-                     AND (p.session_type IS NULL OR c.session_type IS NULL OR p.session_type = c.session_type)
-                     AND (p.role IS NULL OR c.role IS NULL OR p.role = c.role)
+                SELECT p.cohort_id, p.metric, k.kind, date_trunc(k.kind, p.at AT TIME ZONE 'UTC')::date
+                FROM (
+                {{MemberPoints("""
+                    SELECT m.cohort_id, m.user_id, c.company_id, c.session_type, c.role,
+                           NULL::text AS metric, '-infinity'::timestamptz AS lo, 'infinity'::timestamptz AS hi
+                    FROM impact.cohort_members m JOIN impact.cohorts c ON c.id = m.cohort_id
+                    WHERE m.cohort_id = @id
+                    """)}}
+                ) p
                 CROSS JOIN (VALUES ('month'), ('quarter')) AS k(kind)
-                WHERE m.cohort_id = @id
                 ON CONFLICT DO NOTHING
                 """, new { id = c.id }, tx, cancellationToken: ct));
             await conn.ExecuteAsync(new CommandDefinition(
@@ -239,14 +241,17 @@ public sealed class CohortRefresher(NpgsqlDataSource db, IOptions<CohortOptions>
         {
             // Joining or leaving changes every period the person has values in.
             await conn.ExecuteAsync(new CommandDefinition(
-                """
+                $$"""
                 INSERT INTO impact.cohort_dirty_periods (cohort_id, metric, period_kind, period_start)
-                SELECT DISTINCT x.cohort_id, p.metric, k.kind, date_trunc(k.kind, p.at AT TIME ZONE 'UTC')::date
-                FROM unnest(@cohorts::uuid[], @users::uuid[]) AS x(cohort_id, user_id)
-                JOIN impact.cohorts c ON c.id = x.cohort_id
-                JOIN impact.cohort_points p ON p.user_id = x.user_id AND p.company_id = c.company_id
-                     AND (p.session_type IS NULL OR c.session_type IS NULL OR p.session_type = c.session_type)
-                     AND (p.role IS NULL OR c.role IS NULL OR p.role = c.role)
+                SELECT DISTINCT p.cohort_id, p.metric, k.kind, date_trunc(k.kind, p.at AT TIME ZONE 'UTC')::date
+                FROM (
+                {{MemberPoints("""
+                    SELECT x.cohort_id, x.user_id, c.company_id, c.session_type, c.role,
+                           NULL::text AS metric, '-infinity'::timestamptz AS lo, 'infinity'::timestamptz AS hi
+                    FROM unnest(@cohorts::uuid[], @users::uuid[]) AS x(cohort_id, user_id)
+                    JOIN impact.cohorts c ON c.id = x.cohort_id
+                    """)}}
+                ) p
                 CROSS JOIN (VALUES ('month'), ('quarter')) AS k(kind)
                 ON CONFLICT DO NOTHING
                 """, new { cohorts = changed.Select(c => c.CohortId).ToArray(), users = changed.Select(c => c.UserId).ToArray() },
@@ -264,14 +269,33 @@ public sealed class CohortRefresher(NpgsqlDataSource db, IOptions<CohortOptions>
             await conn.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO impact.cohort_dirty_periods (cohort_id, metric, period_kind, period_start)
-                SELECT DISTINCT m.cohort_id, p.metric, k.kind, date_trunc(k.kind, p.at AT TIME ZONE 'UTC')::date
-                FROM impact.cohort_points p
-                JOIN impact.cohort_members m ON m.user_id = p.user_id
-                JOIN impact.cohorts c ON c.id = m.cohort_id AND c.company_id = p.company_id
-                     AND (p.session_type IS NULL OR c.session_type IS NULL OR p.session_type = c.session_type)
-                     AND (p.role IS NULL OR c.role IS NULL OR p.role = c.role)
+                SELECT DISTINCT p.cohort_id, p.metric, k.kind, date_trunc(k.kind, p.at AT TIME ZONE 'UTC')::date
+                FROM (
+                    -- Each source table on its own, found by id, then the cohorts its people belong to (of its company).
+                    SELECT m.cohort_id, 'session_hours'::text AS metric, s.completed_at AS at
+                    FROM impact.kintell_sessions s
+                    JOIN impact.cohort_members m ON m.user_id IN (s.participant_id, s.volunteer_id)
+                    JOIN impact.cohorts c ON c.id = m.cohort_id AND c.company_id = s.company_id
+                    WHERE s.id = ANY(@ids) AND s.completed_at IS NOT NULL AND s.duration_minutes IS NOT NULL
+                      AND (s.session_type IS NULL OR c.session_type IS NULL OR s.session_type = c.session_type)
+                      AND (c.role IS NULL OR (c.role = 'participant' AND m.user_id = s.participant_id) OR (c.role = 'volunteer' AND m.user_id = s.volunteer_id))
+                    UNION ALL
+                    SELECT m.cohort_id, 'rating', r.rated_at
+                    FROM impact.kintell_ratings r
+                    JOIN impact.kintell_sessions s ON s.external_id = r.session_external_id
+                    JOIN impact.cohort_members m ON m.user_id = r.rater_id
+                    JOIN impact.cohorts c ON c.id = m.cohort_id AND c.company_id = s.company_id
+                    WHERE r.id = ANY(@ids)
+                      AND (s.session_type IS NULL OR c.session_type IS NULL OR s.session_type = c.session_type)
+                      AND (r.from_role IS NULL OR c.role IS NULL OR r.from_role = c.role)
+                    UNION ALL
+                    SELECT m.cohort_id, o.dimension, o.scored_at
+                    FROM impact.outcome_scores o
+                    JOIN impact.cohort_members m ON m.user_id = o.user_id
+                    JOIN impact.cohorts c ON c.id = m.cohort_id AND c.company_id = o.company_id
+                    WHERE o.id = ANY(@ids)
+                ) p
                 CROSS JOIN (VALUES ('month'), ('quarter')) AS k(kind)
-                WHERE p.row_id = ANY(@ids)
                 ON CONFLICT DO NOTHING
                 """, new { ids = rows.Select(r => r.RowId).Distinct().ToArray() }, tx, cancellationToken: ct));
         }
@@ -361,31 +385,32 @@ public sealed class CohortRefresher(NpgsqlDataSource db, IOptions<CohortOptions>
         }
 
         await conn.ExecuteAsync(new CommandDefinition(
-            """
+            $$"""
             WITH d AS (
-                SELECT * FROM unnest(@cohorts::uuid[], @metrics::text[], @kinds::text[], @starts::date[]) AS d(cohort_id, metric, kind, start)
+                SELECT d.cohort_id, d.metric, d.kind, d.start, d.start::timestamp AT TIME ZONE 'UTC' AS lo,
+                       (d.start + CASE WHEN d.kind = 'month' THEN interval '1 month' ELSE interval '3 months' END) AT TIME ZONE 'UTC' AS hi
+                FROM unnest(@cohorts::uuid[], @metrics::text[], @kinds::text[], @starts::date[]) AS d(cohort_id, metric, kind, start)
+            ),
+            w AS (
+                -- One time window per cohort × metric of the batch: the members' rows are read once, through the user indexes.
+                SELECT cohort_id, metric, min(lo) AS lo, max(hi) AS hi FROM d GROUP BY cohort_id, metric
+            ),
+            p AS (
+                {{MemberPoints("""
+                    SELECT m.cohort_id, m.user_id, c.company_id, c.session_type, c.role, w.metric, w.lo, w.hi
+                    FROM w JOIN impact.cohorts c ON c.id = w.cohort_id JOIN impact.cohort_members m ON m.cohort_id = w.cohort_id
+                    """)}}
+            ),
+            x AS (
+                SELECT p.cohort_id, p.metric, k.kind, date_trunc(k.kind, p.at AT TIME ZONE 'UTC')::date AS start, p.value
+                FROM p CROSS JOIN (VALUES ('month'), ('quarter')) AS k(kind)
             ),
             stats AS (
-                SELECT d.cohort_id, d.metric, d.kind, d.start, v.n, v.avg, v.ps, v.min, v.max, v.stddev
-                FROM d
-                JOIN impact.cohorts c ON c.id = d.cohort_id
-                CROSS JOIN LATERAL (
-                    SELECT count(*)::int AS n, avg(x.value) AS avg,
-                           percentile_cont(ARRAY[0.5, 0.75, 0.95]::float8[]) WITHIN GROUP (ORDER BY x.value) AS ps,
-                           min(x.value) AS min, max(x.value) AS max, stddev_samp(x.value) AS stddev
-                    FROM (
-                        -- A session two members took part in counts once.
-                        SELECT DISTINCT ON (p.row_id) p.value
-                        FROM impact.cohort_points p
-                        JOIN impact.cohort_members m ON m.cohort_id = c.id AND m.user_id = p.user_id
-                        WHERE p.company_id = c.company_id AND p.metric = d.metric
-                          AND p.at >= d.start::timestamp AT TIME ZONE 'UTC'
-                          AND p.at < (d.start + CASE WHEN d.kind = 'month' THEN interval '1 month' ELSE interval '3 months' END) AT TIME ZONE 'UTC'
-                          AND (p.session_type IS NULL OR c.session_type IS NULL OR p.session_type = c.session_type)
-                          AND (p.role IS NULL OR c.role IS NULL OR p.role = c.role)
-                        ORDER BY p.row_id
-                    ) x
-                ) v
+                SELECT d.cohort_id, d.metric, d.kind, d.start, count(x.value)::int AS n, avg(x.value) AS avg,
+                       percentile_cont(ARRAY[0.5, 0.75, 0.95]::float8[]) WITHIN GROUP (ORDER BY x.value) AS ps,
+                       min(x.value) AS min, max(x.value) AS max, stddev_samp(x.value) AS stddev
+                FROM d LEFT JOIN x ON x.cohort_id = d.cohort_id AND x.metric = d.metric AND x.kind = d.kind AND x.start = d.start
+                GROUP BY d.cohort_id, d.metric, d.kind, d.start
             ),
             gone AS (
                 DELETE FROM impact.cohort_metrics t USING stats s
@@ -410,6 +435,43 @@ public sealed class CohortRefresher(NpgsqlDataSource db, IOptions<CohortOptions>
         await tx.CommitAsync(ct);
         return [.. claimed.Select(c => new DirtyPeriod(c.CohortId, c.Metric, c.Kind, c.Start))];
     }
+
+    /// <summary>
+    /// Every value the members of <paramref name="members"/> count with — a relation of (cohort_id, user_id, company_id,
+    /// session_type, role, metric, lo, hi), metric NULL for all metrics — one query per source table, each joined to the
+    /// members through its user index and time range (never a view over the union, whose branches the planner scans
+    /// whole): (cohort_id, metric, row_id, at, value), a session two members took part in once.
+    /// </summary>
+    private static string MemberPoints(string members) => $$"""
+        WITH mc AS (
+        {{members}}
+        )
+        SELECT q.cohort_id, q.metric, q.row_id, q.at, q.value FROM (
+            SELECT mc.cohort_id, 'session_hours'::text AS metric, s.id AS row_id, s.completed_at AS at, s.duration_minutes / 60.0::float8 AS value
+            FROM mc JOIN impact.kintell_sessions s ON s.participant_id = mc.user_id AND s.completed_at >= mc.lo AND s.completed_at < mc.hi
+            WHERE (mc.metric IS NULL OR mc.metric = 'session_hours') AND (mc.role IS NULL OR mc.role = 'participant')
+              AND s.company_id = mc.company_id AND s.duration_minutes IS NOT NULL
+              AND (s.session_type IS NULL OR mc.session_type IS NULL OR s.session_type = mc.session_type)
+            UNION
+            SELECT mc.cohort_id, 'session_hours', s.id, s.completed_at, s.duration_minutes / 60.0::float8
+            FROM mc JOIN impact.kintell_sessions s ON s.volunteer_id = mc.user_id AND s.completed_at >= mc.lo AND s.completed_at < mc.hi
+            WHERE (mc.metric IS NULL OR mc.metric = 'session_hours') AND (mc.role IS NULL OR mc.role = 'volunteer')
+              AND s.company_id = mc.company_id AND s.duration_minutes IS NOT NULL
+              AND (s.session_type IS NULL OR mc.session_type IS NULL OR s.session_type = mc.session_type)
+        ) q
+        UNION ALL
+        SELECT mc.cohort_id, 'rating', r.id, r.rated_at, r.rating::float8
+        FROM mc
+        JOIN impact.kintell_ratings r ON r.rater_id = mc.user_id AND r.rated_at >= mc.lo AND r.rated_at < mc.hi
+        JOIN impact.kintell_sessions s ON s.external_id = r.session_external_id
+        WHERE (mc.metric IS NULL OR mc.metric = 'rating') AND s.company_id = mc.company_id
+          AND (s.session_type IS NULL OR mc.session_type IS NULL OR s.session_type = mc.session_type)
+          AND (r.from_role IS NULL OR mc.role IS NULL OR r.from_role = mc.role)
+        UNION ALL
+        SELECT mc.cohort_id, o.dimension, o.id, o.scored_at, o.score
+        FROM mc JOIN impact.outcome_scores o ON o.user_id = mc.user_id AND o.scored_at >= mc.lo AND o.scored_at < mc.hi
+        WHERE (mc.metric IS NULL OR o.dimension = mc.metric) AND o.company_id = mc.company_id
+        """;
 
     private static void Add(HashSet<Guid> set, JsonElement data, string key)
     {

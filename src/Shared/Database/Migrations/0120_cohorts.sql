@@ -62,29 +62,9 @@ CREATE TABLE impact.cohort_dirty_periods (
     PRIMARY KEY (cohort_id, metric, period_kind, period_start)
 );
 
--- Every value a cohort metric is computed from, one row per (source row, person it counts for): a session's hours
--- for its participant and for its volunteer, a rating for its rater, an outcome score for its writer. row_id
--- identifies the source row (a session counted once however many of its people are members).
-CREATE VIEW impact.cohort_points AS
-SELECT s.company_id, s.participant_id AS user_id, 'participant'::text AS role, s.session_type, 'session_hours'::text AS metric,
-       s.completed_at AS at, s.duration_minutes / 60.0::float8 AS value, s.id AS row_id
-FROM impact.kintell_sessions s
-WHERE s.participant_id IS NOT NULL AND s.completed_at IS NOT NULL AND s.duration_minutes IS NOT NULL
-UNION ALL
-SELECT s.company_id, s.volunteer_id, 'volunteer', s.session_type, 'session_hours', s.completed_at, s.duration_minutes / 60.0::float8, s.id
-FROM impact.kintell_sessions s
-WHERE s.volunteer_id IS NOT NULL AND s.completed_at IS NOT NULL AND s.duration_minutes IS NOT NULL
-UNION ALL
-SELECT s.company_id, r.rater_id, r.from_role, s.session_type, 'rating', r.rated_at, r.rating::float8, r.id
-FROM impact.kintell_ratings r
-JOIN impact.kintell_sessions s ON s.external_id = r.session_external_id
-WHERE r.rater_id IS NOT NULL
-UNION ALL
-SELECT o.company_id, o.user_id, NULL, NULL, o.dimension, o.scored_at, o.score, o.id
-FROM impact.outcome_scores o
-WHERE o.user_id IS NOT NULL AND o.company_id IS NOT NULL;
-
--- Ratings are found by rater and time when a member's history is marked.
+-- The values a cohort metric is computed from are read per source table (CohortRefresher.MemberPoints), driven by
+-- the members through these indexes: a session's hours for its participant and for its volunteer, a rating for its
+-- rater, an outcome score for its writer (outcome_scores_user_dimension_idx).
 CREATE INDEX kintell_ratings_rater_rated_idx ON impact.kintell_ratings (rater_id, rated_at);
 CREATE INDEX kintell_sessions_participant_completed_idx ON impact.kintell_sessions (participant_id, completed_at);
 CREATE INDEX kintell_sessions_volunteer_completed_idx ON impact.kintell_sessions (volunteer_id, completed_at);
