@@ -189,7 +189,7 @@ public sealed class CohortsScenario : IScenario
             -- Participant p belongs to company p % companies; each session pairs a participant with a volunteer of that company.
             INSERT INTO impact.kintell_sessions (external_id, session_type, participant_id, volunteer_id, company_id, completed_at, duration_minutes, language_level, source)
             SELECT 'b-' || s, CASE WHEN s % 3 = 0 THEN 'mentorship' ELSE 'language' END, p.id, v.id, c.id,
-                   date_trunc('month', now()) - interval '23 months' + ((s * 7919) % (700 * 24 * 60)) * interval '1 minute',
+                   date_trunc('month', now()) - interval '23 months' + ((s::bigint * 7919) % (700 * 24 * 60)) * interval '1 minute',
                    15 + (s * 31) % 106, (ARRAY['A1','A2','B1','B2','C1','C2'])[1 + (s * 13) % 6], 'backfill'
             FROM generate_series(1, @sessions) s
             JOIN bp p ON p.i = (s * 7) % @participants
