@@ -26,6 +26,7 @@ public sealed class HostQueueListener
     private long failed;
     private long receives;
     private long emptyReceives;
+    private long storageErrors;
 
     public HostQueueListener(QueueClient queue, QueueClient poison, Func<string, CancellationToken, Task> handler)
     {
@@ -60,6 +61,9 @@ public sealed class HostQueueListener
     /// <summary>Receive calls made, and how many of them found nothing.</summary>
     public (long All, long Empty) Receives => (Interlocked.Read(ref receives), Interlocked.Read(ref emptyReceives));
 
+    /// <summary>Storage calls of the listener that failed (polls, deletes, visibility updates).</summary>
+    public long StorageErrors => Interlocked.Read(ref storageErrors);
+
     public string Describe() =>
         $"batchSize {BatchSize}, newBatchThreshold {NewBatchThreshold}, maxPollingInterval {MaxPollingInterval.TotalSeconds:0.#} s, " +
         $"visibilityTimeout {VisibilityTimeout.TotalSeconds:0.#} s, maxDequeueCount {MaxDequeueCount}";
@@ -88,6 +92,13 @@ public sealed class HostQueueListener
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 break;
+            }
+            catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or HttpRequestException or TimeoutException)
+            {
+                // The host logs a failed poll and polls again later.
+                Interlocked.Increment(ref storageErrors);
+                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+                continue;
             }
 
             Interlocked.Increment(ref receives);
@@ -134,6 +145,20 @@ public sealed class HostQueueListener
     }
 
     private async Task HandleOneAsync(QueueMessage m)
+    {
+        try
+        {
+            await HandleAndCompleteAsync(m);
+        }
+        catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or HttpRequestException or TimeoutException)
+        {
+            // A delete (or visibility update) the storage did not answer: the message comes back after its lease and is
+            // handled again (the handler finds the delivery done), as with the host.
+            Interlocked.Increment(ref storageErrors);
+        }
+    }
+
+    private async Task HandleAndCompleteAsync(QueueMessage m)
     {
         try
         {

@@ -21,7 +21,7 @@ public sealed class WebhookEndToEndScenario : IScenario
 
     public async Task<string> RunAsync(string[] args)
     {
-        var perRound = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 3000;
+        var perRound = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1500;
         const int rounds = 3;
         await using var load = await WebhookLoad.StartAsync();
         var report = new StringBuilder();

@@ -137,7 +137,15 @@ public sealed class WebhookLoad : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                await maintenance.SweepWebhookOutbox(null!, CancellationToken.None);
+                try
+                {
+                    await maintenance.SweepWebhookOutbox(null!, CancellationToken.None);
+                }
+                catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or HttpRequestException or TimeoutException)
+                {
+                    // The host logs a failed timer run; the next one sweeps what this one did not.
+                    Console.WriteLine($"outbox sweep failed: {e.GetType().Name}");
+                }
             }
         }
         catch (OperationCanceledException)
@@ -280,9 +288,24 @@ public sealed class WebhookLoad : IAsyncDisposable
         var events = await conn.QuerySingleAsync<(long Events, long Distinct)>(
             "SELECT count(*), count(DISTINCT correlation_id) FROM impact.events WHERE correlation_id LIKE @p",
             new { p = source + ":%" });
-        var queued = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
-        var poisoned = (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        var queued = await CountAsync(queue);
+        var poisoned = await CountAsync(poison);
         return new DeliveryCheck(expected, rows.Rows, rows.Distinct, rows.Processed, sessions, events.Events, events.Distinct, queued, poisoned);
+    }
+
+    private static async Task<int> CountAsync(QueueClient queue)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+            }
+            catch (Exception) when (attempt < 5)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5));
+            }
+        }
     }
 
     /// <summary>Waits until <paramref name="expected"/> rows of <paramref name="source"/> are processed.</summary>
