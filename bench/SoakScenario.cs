@@ -154,7 +154,7 @@ public sealed class SoakScenario : IScenario
         await Task.WhenAll(running);
         var distinct = nextDelivery;
         var drain = Stopwatch.StartNew();
-        await load.WaitProcessedAsync("kintell", distinct, TimeSpan.FromMinutes(25));
+        var drained = await load.TryWaitProcessedAsync("kintell", distinct, TimeSpan.FromMinutes(DrainMinutes(args)));
         drain.Stop();
         await stop.CancelAsync();
         await Task.WhenAll(listening, sweeping);
@@ -185,7 +185,7 @@ public sealed class SoakScenario : IScenario
             Requests sent {Interlocked.Read(ref sent):N0} ({duplicatesSent:N0} re-sends of {distinct:N0} distinct deliveries); skipped for
             {MaxInFlight} in flight: {skipped:N0}; errors: {errors:N0}{(firstError is null ? "" : $" (first: {firstError})")}; wrong status
             (a new delivery not 202 or 503, a re-send not 200): {wrongStatus:N0}; 503 "queue unavailable, stored" (left to the outbox
-            sweeper): {deferred:N0}. Failed storage calls of the listener (polls, deletes; retried as the host does): {listener.StorageErrors:N0}. After the last request the backlog drained in {Stats.F(drain.Elapsed.TotalSeconds, 1)} s.
+            sweeper): {deferred:N0}. Failed storage calls of the listener (polls, deletes; retried as the host does): {listener.StorageErrors:N0}. After the last request the backlog {(drained ? "drained" : "had **not** drained")} in {Stats.F(drain.Elapsed.TotalSeconds, 1)} s.
             CPU over the run: bench process (app + load generator) {Stats.F(cpu.Bench, 0)} s, PostgreSQL {Stats.F(cpu.Postgres, 0)} s,
             Azurite {Stats.F(cpu.Azurite, 0)} s.
 
@@ -202,6 +202,8 @@ public sealed class SoakScenario : IScenario
             """);
         return report.ToString();
     }
+
+    private static int DrainMinutes(string[] args) => Arg(args, "--drain-minutes", 20);
 
     private static int Arg(string[] args, string name, int fallback)
     {

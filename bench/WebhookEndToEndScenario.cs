@@ -15,7 +15,6 @@ namespace Impact.Bench;
 public sealed class WebhookEndToEndScenario : IScenario
 {
     private const int Callers = 32;
-    private const int Warmup = 300;
 
     public string Name => "webhooks-e2e";
 
@@ -23,16 +22,18 @@ public sealed class WebhookEndToEndScenario : IScenario
     {
         var perRound = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1500;
         const int rounds = 3;
+        var warmup = Math.Min(300, perRound / 2);
+        var profile = Math.Min(500, perRound / 2);
         await using var load = await WebhookLoad.StartAsync();
         var report = new StringBuilder();
         var uptimeBefore = Uptime();
 
         long appNext = 0, bareNext = 0;
         // Warm both (JIT, pools, queues), unmeasured.
-        await RunAppAsync(load, appNext, Warmup);
-        appNext += Warmup;
-        await RunBareAsync(load, bareNext, Warmup);
-        bareNext += Warmup;
+        await RunAppAsync(load, appNext, warmup);
+        appNext += warmup;
+        await RunBareAsync(load, bareNext, warmup);
+        bareNext += warmup;
 
         var app = new List<Run>();
         var bare = new List<Run>();
@@ -45,10 +46,10 @@ public sealed class WebhookEndToEndScenario : IScenario
         }
 
         // Where the time goes, on a short separate pass with counters on (they cost a little themselves).
-        var appProfile = await ProfileAsync(load, appNext, 500, app: true);
-        appNext += 500;
-        var bareProfile = await ProfileAsync(load, bareNext, 500, app: false);
-        bareNext += 500;
+        var appProfile = await ProfileAsync(load, appNext, profile, app: true);
+        appNext += profile;
+        var bareProfile = await ProfileAsync(load, bareNext, profile, app: false);
+        bareNext += profile;
 
         var appCheck = await load.CheckAsync("kintell", "s", appNext, load.Queue, load.Poison);
         var bareCheck = await load.CheckAsync("bare", "b", bareNext, load.BareQueue, load.BarePoison);
@@ -81,7 +82,7 @@ public sealed class WebhookEndToEndScenario : IScenario
             Targets: deliveries/s ≥ 0.7× the bare — **{(a.Rate / b.Rate >= 0.7 ? "met" : "NOT met")}** ({Stats.F(a.Rate / b.Rate)}×);
             receive p95 < 2× the bare's — **{(a.P95 / b.P95 < 2 ? "met" : "NOT met")}** ({Stats.F(a.P95 / b.P95)}×).
 
-            ### Where it goes (a separate pass of 500 deliveries per path with counters on)
+            ### Where it goes (a separate pass of {profile:N0} deliveries per path with counters on)
 
             | path | SQL commands / delivery | storage requests / delivery | CPU ms / delivery: bench process | PostgreSQL | Azurite |
             |---|---:|---:|---:|---:|---:|

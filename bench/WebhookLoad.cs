@@ -308,18 +308,29 @@ public sealed class WebhookLoad : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until <paramref name="expected"/> rows of <paramref name="source"/> are processed.</summary>
-    public async Task WaitProcessedAsync(string source, long expected, TimeSpan timeout)
+    /// <summary>Waits until <paramref name="expected"/> rows of <paramref name="source"/> are processed, or the timeout; returns whether they were.</summary>
+    public async Task<bool> TryWaitProcessedAsync(string source, long expected, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (await ProcessedAsync(source) < expected)
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{source}: only {await ProcessedAsync(source)} of {expected} processed after {timeout.TotalSeconds:F0} s");
+                return false;
             }
 
             await Task.Delay(50);
+        }
+
+        return true;
+    }
+
+    /// <summary>Waits until <paramref name="expected"/> rows of <paramref name="source"/> are processed.</summary>
+    public async Task WaitProcessedAsync(string source, long expected, TimeSpan timeout)
+    {
+        if (!await TryWaitProcessedAsync(source, expected, timeout))
+        {
+            throw new TimeoutException($"{source}: only {await ProcessedAsync(source)} of {expected} processed after {timeout.TotalSeconds:F0} s");
         }
     }
 
@@ -327,7 +338,15 @@ public sealed class WebhookLoad : IAsyncDisposable
     {
         foreach (var q in new[] { Queue, Poison, BareQueue, BarePoison })
         {
-            await q.DeleteIfExistsAsync();
+            try
+            {
+                await q.DeleteIfExistsAsync();
+            }
+            catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or HttpRequestException or TimeoutException)
+            {
+                // An overloaded Azurite: the queue stays behind (unique name), the report is not lost for it.
+                Console.WriteLine($"queue {q.Name} not deleted: {e.GetType().Name}");
+            }
         }
 
         await host.StopAsync();
