@@ -36,6 +36,7 @@ public sealed class WebhookLoad : IAsyncDisposable
     private readonly WebhookQueueTriggers triggers;
     private readonly WebhookMaintenance maintenance;
     private readonly byte[] key = WebhookSignature.KeyOf(Secret);
+    private long bareSendRetries;
 
     private WebhookLoad(TestDatabase db, IHost host, string queueName)
     {
@@ -52,6 +53,9 @@ public sealed class WebhookLoad : IAsyncDisposable
     }
 
     public TestDatabase Database { get; }
+
+    /// <summary>Bare sends that timed out and were sent again.</summary>
+    public long BareSendRetries => Interlocked.Read(ref bareSendRetries);
 
     public QueueClient Queue { get; }
 
@@ -175,7 +179,19 @@ public sealed class WebhookLoad : IAsyncDisposable
             await cmd.ExecuteNonQueryAsync();
         }
 
-        await BareQueue.SendMessageAsync($$"""{"source":"bare","deliveryId":"b-d-{{i}}"}""");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await BareQueue.SendMessageAsync($$"""{"source":"bare","deliveryId":"b-d-{{i}}"}""");
+                return;
+            }
+            catch (Exception) when (attempt < 5)
+            {
+                // No outbox here: the bare path simply tries again.
+                Interlocked.Increment(ref bareSendRetries);
+            }
+        }
     }
 
     /// <summary>
