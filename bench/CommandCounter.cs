@@ -4,8 +4,8 @@ using System.Diagnostics;
 namespace Impact.Bench;
 
 /// <summary>
-/// Counts commands through Npgsql's ActivitySource (one per command or batch sent), and sums the time
-/// each kind of statement took (client side: sent to result read), keyed by its first words.
+/// Counts commands through Npgsql's ActivitySource (one per command or batch sent), and sums their time by statement
+/// (from sending the command until its results are read): a profile of where a run spends its time in SQL.
 /// </summary>
 internal sealed class CommandCounter : IDisposable
 {
@@ -20,21 +20,20 @@ internal sealed class CommandCounter : IDisposable
             ShouldListenTo = s => s.Name == "Npgsql",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
             ActivityStarted = _ => Interlocked.Increment(ref count),
-            ActivityStopped = a =>
-            {
-                var text = (a.GetTagItem("db.query.text") ?? a.GetTagItem("db.statement")) as string ?? a.DisplayName;
-                var key = Key(text);
-                byStatement.AddOrUpdate(key, (1, a.Duration.TotalMilliseconds), (_, v) => (v.Count + 1, v.Ms + a.Duration.TotalMilliseconds));
-            },
+            ActivityStopped = a => byStatement.AddOrUpdate(Label(a), _ => (1, a.Duration.TotalMilliseconds),
+                (_, v) => (v.Count + 1, v.Ms + a.Duration.TotalMilliseconds)),
         };
         ActivitySource.AddActivityListener(listener);
     }
 
     public long Count => Interlocked.Read(ref count);
 
-    /// <summary>Statements since the last <see cref="Reset"/>: first words, how many, total milliseconds.</summary>
-    public IReadOnlyList<(string Statement, long Count, double Ms)> Statements =>
-        byStatement.Select(kv => (kv.Key, kv.Value.Count, kv.Value.Ms)).OrderByDescending(s => s.Ms).ToList();
+    /// <summary>Time in SQL since the last reset, by statement (its first meaningful line), largest first.</summary>
+    public IReadOnlyList<(string Statement, long Count, double Ms)> Profile =>
+        [.. byStatement.Select(x => (x.Key, x.Value.Count, x.Value.Ms)).OrderByDescending(x => x.Ms)];
+
+    /// <summary>All the time spent in SQL since the last reset.</summary>
+    public double SqlMs => byStatement.Values.Sum(v => v.Ms);
 
     public void Reset()
     {
@@ -44,9 +43,10 @@ internal sealed class CommandCounter : IDisposable
 
     public void Dispose() => listener.Dispose();
 
-    private static string Key(string text)
+    private static string Label(Activity a)
     {
-        var words = text.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries);
-        return string.Join(' ', words.Take(6));
+        var text = a.GetTagItem("db.query.text") as string ?? a.GetTagItem("db.statement") as string ?? a.DisplayName;
+        var line = text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith("--", StringComparison.Ordinal)) ?? text;
+        return line.Length > 90 ? line[..90] + "…" : line;
     }
 }

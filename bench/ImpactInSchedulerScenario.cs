@@ -145,7 +145,7 @@ public sealed class ImpactInSchedulerScenario : IScenario
             {
                 ms.Add(elapsed);
                 commands += counter.Count;
-                foreach (var (statement, n, total) in counter.Statements)
+                foreach (var (statement, n, total) in counter.Profile)
                 {
                     profile[statement] = profile.TryGetValue(statement, out var p) ? (p.Count + n, p.Ms + total) : (n, total);
                 }

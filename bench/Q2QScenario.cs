@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Impact.Shared.Feedback;
 using Impact.Shared.Feedback.Corpus;
 using Impact.Shared.Feedback.Embedded;
 using Impact.Shared.Feedback.Language;
+using Impact.Shared.Feedback.Screening;
 using Impact.TestSupport;
 
 namespace Impact.Bench;
@@ -24,13 +26,19 @@ public sealed partial class Q2QScenario : IScenario
     /// <summary>One measured step: its name and what it does to one text (returns something so the work is not optimised away).</summary>
     public sealed record Stage(string Name, Func<string, int> Run);
 
-    /// <summary>The stages, baseline first. Add screening here as <c>new Stage("screening", t => screener.Screen(t).Scores.Count)</c>.</summary>
-    public static List<Stage> Stages(LinguaLanguageDetector detector, EmbeddedOutcomeClassifier classifier) =>
+    /// <summary>The stages, baseline first; the last is what the pipeline does to a text before it writes anything.</summary>
+    public static List<Stage> Stages(TextScreener screener, LinguaLanguageDetector detector, EmbeddedOutcomeClassifier classifier) =>
     [
         new("regex baseline", t => Keywords().Count(t)),
+        new("safety screening", t => screener.Screen(t).Scores.Count),
         new("language detection", t => detector.Detect(t).Language.Length),
         new("embedded classification", t => classifier.Classify(t).Evidence.Count),
         new("detection + classification", t => detector.Detect(t).Language.Length + classifier.Classify(t).Evidence.Count),
+        new("screening + detection + classification (the pipeline)", t =>
+        {
+            var screening = screener.Screen(t);
+            return screening.Risk == RiskLevel.High ? 0 : detector.Detect(t).Language.Length + classifier.Classify(screening.MaskedText).Evidence.Count;
+        }),
     ];
 
     public Task<string> RunAsync(string[] args)
@@ -40,6 +48,8 @@ public sealed partial class Q2QScenario : IScenario
 
         var before = Process.GetCurrentProcess().WorkingSet64;
         var load = Stopwatch.StartNew();
+        var screener = new TextScreener();
+        screener.Screen("warm up");
         var detector = new LinguaLanguageDetector();
         var classifier = new EmbeddedOutcomeClassifier();
         load.Stop();
@@ -47,7 +57,7 @@ public sealed partial class Q2QScenario : IScenario
         var managedAfterLoad = GC.GetTotalMemory(forceFullCollection: true);
         var workingSetAfterLoad = Process.GetCurrentProcess().WorkingSet64;
 
-        var stages = Stages(detector, classifier);
+        var stages = Stages(screener, detector, classifier);
         var sink = 0;
         foreach (var stage in stages)
         {
@@ -96,7 +106,7 @@ public sealed partial class Q2QScenario : IScenario
         }
 
         report.AppendLine();
-        report.AppendLine(CultureInfo.InvariantCulture, $"Memory: loading the detector (12 Lingua languages, preloaded) and the embedded model took {load.Elapsed.TotalSeconds:F1} s; " +
+        report.AppendLine(CultureInfo.InvariantCulture, $"Memory: loading the screener (word lists, libphonenumber), the detector (12 Lingua languages, preloaded) and the embedded model took {load.Elapsed.TotalSeconds:F1} s; " +
             $"managed heap after load {managedAfterLoad / 1048576.0:F0} MiB, working set {before / 1048576.0:F0} → {workingSetAfterLoad / 1048576.0:F0} MiB, peak {peak / 1048576.0:F0} MiB.");
         report.AppendLine(CultureInfo.InvariantCulture, $"(checksum {sink % 1000})");
         return Task.FromResult(report.ToString());

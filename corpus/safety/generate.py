@@ -5,7 +5,7 @@ Run from the repository root: python3 corpus/safety/generate.py
 Deterministic (fixed seed): the same run writes the same files. Checksums (Luhn, IBAN mod-97,
 fødselsnummer mod-11, RNOKPP) are computed here, independently of the C# detectors they test.
 """
-import datetime, json, os, random
+import datetime, hashlib, json, os, random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 rng = random.Random(20261202)
@@ -16,9 +16,16 @@ def read_src(name):
         return [l.rstrip('\n') for l in f if l.strip() and not l.startswith('#')]
 
 
+def split(id_):
+    """The split rule of corpus/ (CorpusSplit.For): held out ('eval') when the first four bytes of SHA-256(id),
+    big-endian, modulo 100 are below 30."""
+    return 'eval' if int.from_bytes(hashlib.sha256(id_.encode('utf-8')).digest()[:4], 'big') % 100 < 30 else 'train'
+
+
 def write(name, rows):
     with open(os.path.join(HERE, name), 'w', encoding='utf-8') as f:
         for r in rows:
+            r['split'] = split(r['id'])
             f.write(json.dumps(r, ensure_ascii=False) + '\n')
 
 

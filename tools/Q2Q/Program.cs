@@ -46,6 +46,20 @@ switch (command)
     case "tune-language":
         TuneLanguage(CorpusReader.Load(Path.Combine(root, Opt("set", "corpus"))).Split(CorpusSplit.Train));
         return 0;
+
+    case "detect":
+    {
+        // One text a line on standard input: the shipped detector's answer and the candidates' scores.
+        var detector = options.TryGetValue("models", out var models) ? LinguaLanguageDetector.FromModelsDirectory(models) : new LinguaLanguageDetector();
+        for (var line = Console.ReadLine(); line is not null; line = Console.ReadLine())
+        {
+            var top = string.Join(" ", detector.Score(line).Take(4).Select(s => $"{s.Language}:{s.Confidence:F3}"));
+            Console.WriteLine($"{detector.Detect(line)} [{top}] {line}");
+        }
+
+        return 0;
+    }
+
     default:
         Console.Error.WriteLine("""
             usage: dotnet run --project tools/Q2Q -- <command> [options]
@@ -55,6 +69,7 @@ switch (command)
                                              language detection + embedded classifier on the HELD-OUT split
                                              (a single .jsonl file is evaluated whole); writes .md and .json
               tune-language [--set corpus]   threshold sweep of the language detector on the TRAINING split
+              detect [--models DIR]          one text a line on stdin: the detector's answer and candidate scores
             """);
         return command is "--help" or "-h" ? 0 : 2;
 }

@@ -62,7 +62,7 @@ var appSettings = {
   Webhooks__RequeueAfterSeconds: '300'
   Webhooks__TransientRetryFirstSeconds: '5'
   Webhooks__TransientRetryMaxSeconds: '60'
-  Journeys__EventBatchSize: '5000'
+  Journeys__EventBatchSize: '100000'
   Journeys__UserBatchSize: '2000'
   Idempotency__KeyLifetime: '1.00:00:00'
   Idempotency__InFlightTimeout: '00:30:00'

@@ -15,10 +15,11 @@ public sealed partial class TextPipelineTriggers(TextProcessor processor, TextOu
     public async Task ProcessText(
         [QueueTrigger(TextQueue.TriggerQueue, Connection = StorageClients.ConnectionName)] string message, CancellationToken ct)
     {
-        foreach (var id in TextQueue.Parse(message).TextIds)
+        // The message's texts are processed as one batch, each idempotently: on a retry the finished ones are skipped.
+        var outcomes = await processor.ProcessManyAsync(TextQueue.Parse(message).TextIds, ct);
+        foreach (var (id, outcome) in outcomes)
         {
-            // Each text is processed idempotently: on a retry of the message the finished ones are skipped.
-            if (await processor.ProcessAsync(id, ct) == TextProcessOutcome.NotFound)
+            if (outcome == TextProcessOutcome.NotFound)
             {
                 LogNotFound(logger, id);
             }

@@ -48,4 +48,26 @@ public static class EventLog
                     types = events.Select(e => e.Type).ToArray(),
                     data = events.Select(e => JsonSerializer.Serialize(e.Data, JsonDefaults.Web)).ToArray(),
                 }, transaction, cancellationToken: ct));
+
+    /// <summary>
+    /// <see cref="AppendManyAsync(NpgsqlConnection, NpgsqlTransaction, IReadOnlyList{ValueTuple{Guid?, string, object}}, CancellationToken)"/>
+    /// with a correlation id per event (as <see cref="AppendAsync"/> takes one).
+    /// </summary>
+    public static Task AppendManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IReadOnlyList<(Guid? CompanyId, string Type, object Data, string? CorrelationId)> events, CancellationToken ct = default) =>
+        events.Count == 0
+            ? Task.CompletedTask
+            : connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO impact.events (company_id, type, correlation_id, data)
+                SELECT c, t, r, d::jsonb FROM unnest(@companies, @types, @correlations, @data) AS x(c, t, r, d);
+                SELECT pg_notify('impact_events', '');
+                """,
+                new
+                {
+                    companies = events.Select(e => e.CompanyId).ToArray(),
+                    types = events.Select(e => e.Type).ToArray(),
+                    correlations = events.Select(e => e.CorrelationId).ToArray(),
+                    data = events.Select(e => JsonSerializer.Serialize(e.Data, JsonDefaults.Web)).ToArray(),
+                }, transaction, cancellationToken: ct));
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dapper;
 using Impact.Shared.Events;
 using Microsoft.Extensions.Options;
@@ -20,38 +19,92 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
 
     private static readonly string[] UserKeys = ["participantId", "volunteerId", "raterId", "userId"];
 
-    /// <summary>One pass over new events; returns how many events were read (0 when caught up).</summary>
+    /// <summary>
+    /// One pass over new events: every finished event after the cursor, up to <see cref="JourneyOptions.EventBatchSize"/>, in one
+    /// transaction. The users the events touch are found in SQL (only their ids cross the wire) and each is evaluated once however
+    /// many of the events name them. Returns how many events were read (0 when caught up).
+    /// </summary>
     public async Task<EvaluationPass> RunAsync(CancellationToken ct = default)
     {
         await rules.EnsureDefaultsAsync(ct);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO impact.event_cursors (name) VALUES (@name) ON CONFLICT DO NOTHING", new { name = CursorName }, tx, cancellationToken: ct));
         var cursor = await conn.QuerySingleAsync<(string LastTx, long LastId)>(new CommandDefinition(
-            "SELECT last_tx_id::text, last_event_id FROM impact.event_cursors WHERE name = @name FOR UPDATE", new { name = CursorName }, tx, cancellationToken: ct));
-        var events = (await conn.QueryAsync<EventRow>(new CommandDefinition(
             """
-            SELECT id, tx_id::text AS tx_id, event_id, type, company_id, data::text AS data
-            FROM impact.events
-            WHERE (tx_id, id) > (@lastTx::xid8, @lastId) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY tx_id, id
-            LIMIT @limit
+            INSERT INTO impact.event_cursors (name) VALUES (@name) ON CONFLICT DO NOTHING;
+            SELECT last_tx_id::text, last_event_id FROM impact.event_cursors WHERE name = @name FOR UPDATE;
+            """, new { name = CursorName }, tx, cancellationToken: ct));
+        var rows = (await conn.QueryAsync<TouchRow>(new CommandDefinition(
+            """
+            WITH w AS MATERIALIZED (
+                SELECT row_number() OVER (ORDER BY tx_id, id) AS ord, id, tx_id, event_id, type, company_id,
+                       -- Our own output, and privacy events (the person may be gone), never re-trigger evaluation.
+                       type NOT LIKE 'journey.%' AND type NOT LIKE 'privacy.%' AND jsonb_typeof(data) = 'object' AS input,
+                       data ->> 'participantId' AS participant, data ->> 'volunteerId' AS volunteer, data ->> 'raterId' AS rater,
+                       data ->> 'userId' AS user_id, data ->> 'sessionExternalId' AS session, data ->> 'jobId' AS job
+                FROM (SELECT * FROM impact.events
+                      WHERE (tx_id, id) > (@lastTx::xid8, @lastId) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+                      ORDER BY tx_id, id
+                      LIMIT @limit) e
+            ),
+            touch AS (
+                SELECT w.ord, k.v AS user_id
+                FROM w CROSS JOIN LATERAL (VALUES (w.participant), (w.volunteer), (w.rater), (w.user_id)) AS k(v)
+                WHERE w.input AND k.v IS NOT NULL
+                UNION ALL
+                -- A rating changes the mean of both people of its session, not only the rater's.
+                SELECT w.ord, p.user_id::text
+                FROM w
+                JOIN impact.kintell_sessions s ON s.external_id = w.session
+                CROSS JOIN LATERAL (VALUES (s.participant_id), (s.volunteer_id)) AS p(user_id)
+                WHERE w.input AND w.type = 'kintell.rating.created' AND p.user_id IS NOT NULL
+            )
+            -- Each value that may name a user once (parsed as a Guid here), with the last event that named it: the cause
+            -- in the flag history.
+            SELECT 'user' AS kind, t.user_id AS value, t.ord, w.event_id AS cause, NULL::uuid AS company, NULL::text AS last_tx, NULL::bigint AS last_id
+            FROM (SELECT user_id, max(ord) AS ord FROM touch GROUP BY user_id) t JOIN w ON w.ord = t.ord
+            UNION ALL
+            -- A backfill writes rows without an event each: everyone of its company is looked at once it completes.
+            SELECT 'backfill', job, ord, event_id, company_id, NULL, NULL FROM w WHERE input AND type = 'backfill.completed'
+            UNION ALL
+            -- The last event read (the cursor's next position) and how many were read.
+            SELECT 'end', NULL, ord, NULL, NULL, tx_id::text, id FROM w WHERE ord = (SELECT max(ord) FROM w)
             """, new { lastTx = cursor.LastTx, lastId = cursor.LastId, limit = options.Value.EventBatchSize }, tx, cancellationToken: ct))).ToList();
-        if (events.Count == 0)
+        var end = rows.SingleOrDefault(r => r.kind == "end");
+        if (end is null)
         {
             await tx.CommitAsync(ct);
             return new EvaluationPass(0, 0, 0);
         }
 
-        var touched = await TouchedUsersAsync(conn, tx, events, ct);
+        // userId → (position in the window, event) of the last event that touched the user.
+        var last = new Dictionary<Guid, (long Ord, Guid? Cause)>();
+        foreach (var r in rows.Where(r => r.kind == "user"))
+        {
+            if (Guid.TryParse(r.value, out var id) && (!last.TryGetValue(id, out var seen) || seen.Ord < r.ord))
+            {
+                last[id] = (r.ord, r.cause);
+            }
+        }
+
+        foreach (var r in rows.Where(r => r.kind == "backfill").OrderBy(r => r.ord))
+        {
+            foreach (var id in await CompanyUsersAsync(conn, tx, r.company ?? await BackfillCompanyAsync(conn, tx, r.value, ct), ct))
+            {
+                if (!last.TryGetValue(id, out var seen) || seen.Ord < r.ord)
+                {
+                    last[id] = (r.ord, r.cause);
+                }
+            }
+        }
+
+        var touched = last.ToDictionary(x => x.Key, x => x.Value.Cause);
         var changes = await EvaluateAsync(conn, tx, touched, ct);
-        var last = events[^1];
         await conn.ExecuteAsync(new CommandDefinition(
             "UPDATE impact.event_cursors SET last_tx_id = @tx::xid8, last_event_id = @id, updated_at = clock_timestamp() WHERE name = @name",
-            new { tx = last.tx_id, id = last.id, name = CursorName }, tx, cancellationToken: ct));
+            new { tx = end.last_tx, id = end.last_id, name = CursorName }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return new EvaluationPass(events.Count, touched.Count, changes);
+        return new EvaluationPass((int)end.ord, touched.Count, changes);
     }
 
     /// <summary>Runs passes until the cursor has caught up with every finished transaction.</summary>
@@ -112,29 +165,32 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
         return changes;
     }
 
-    // userId → the event that made us look at the user (for the flag history), or null.
+    // userId → the event that made us look at the user (for the flag history), or null. The facts are loaded in batches of
+    // UserBatchSize users (one round trip each), the rules once for all their companies, and every change is written with one
+    // statement per table for all the users together.
     private async Task<int> EvaluateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<Guid, Guid?> users, CancellationToken ct)
     {
-        var changes = 0;
         var now = time.GetUtcNow();
+        var facts = new List<UserFacts>(users.Count);
         foreach (var batch in users.Keys.Order().Chunk(options.Value.UserBatchSize))
         {
-            var facts = await JourneyFacts.LoadAsync(conn, tx, batch, ct);
-            var companies = facts.Values.Where(f => f.CompanyId is not null).Select(f => f.CompanyId!.Value).Distinct().ToList();
-            var ruleSets = await rules.EffectiveAsync(conn, tx, companies, ct);
-            var platformRules = JourneyRuleStore.Defaults;
-            var decisions = facts.Values
-                .Select(f => (Facts: f, Decision: RuleInterpreter.Decide(
-                    f.CompanyId is { } c && ruleSets.TryGetValue(c, out var set) ? set : platformRules, f, now)))
-                .Where(d => !d.Decision.IsEmpty)
-                .ToList();
-            if (decisions.Count > 0)
+            facts.AddRange((await JourneyFacts.LoadAsync(conn, tx, batch, ct)).Values);
+        }
+
+        var companies = facts.Where(f => f.CompanyId is not null).Select(f => f.CompanyId!.Value).Distinct().ToList();
+        var ruleSets = await rules.EffectiveAsync(conn, tx, companies, ct);
+        var platformRules = JourneyRuleStore.Defaults;
+        var decisions = new List<(UserFacts Facts, JourneyDecision Decision)>();
+        foreach (var f in facts)
+        {
+            var decision = RuleInterpreter.Decide(f.CompanyId is { } c && ruleSets.TryGetValue(c, out var set) ? set : platformRules, f, now);
+            if (!decision.IsEmpty)
             {
-                changes += await WriteAsync(conn, tx, decisions, users, now, ct);
+                decisions.Add((f, decision));
             }
         }
 
-        return changes;
+        return decisions.Count == 0 ? 0 : await WriteAsync(conn, tx, decisions, users, now, ct);
     }
 
     private static async Task<int> WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<(UserFacts Facts, JourneyDecision Decision)> decisions,
@@ -219,87 +275,20 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
         return flagChanges.Count + milestoneRows.Count;
     }
 
-    private static async Task<Dictionary<Guid, Guid?>> TouchedUsersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<EventRow> events, CancellationToken ct)
-    {
-        var touched = new Dictionary<Guid, Guid?>();
-        var sessionIds = new List<(string ExternalId, Guid EventId)>();
-        var companies = new List<(Guid? Company, Guid EventId)>();
-        foreach (var e in events)
-        {
-            // Our own output, and privacy events (the person may be gone), never re-trigger evaluation.
-            if (e.type.StartsWith("journey.", StringComparison.Ordinal) || e.type.StartsWith("privacy.", StringComparison.Ordinal))
-            {
-                continue;
-            }
+    private static async Task<IEnumerable<Guid>> CompanyUsersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid? company, CancellationToken ct) =>
+        await conn.QueryAsync<Guid>(new CommandDefinition(
+            """
+            SELECT u.id FROM impact.users u
+            WHERE @company::uuid IS NULL OR u.company_id = @company
+               OR EXISTS (SELECT 1 FROM impact.kintell_sessions s WHERE s.company_id = @company AND s.participant_id = u.id)
+            """,
+            new { company }, tx, cancellationToken: ct));
 
-            using var doc = JsonDocument.Parse(e.data);
-            var data = doc.RootElement;
-            if (data.ValueKind != JsonValueKind.Object)
-            {
-                continue;
-            }
-
-            foreach (var key in UserKeys)
-            {
-                if (data.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String && Guid.TryParse(v.GetString(), out var id))
-                {
-                    touched[id] = e.event_id;
-                }
-            }
-
-            // A rating changes the mean of both people of its session, not only the rater's.
-            if (e.type == EventTypes.RatingCreated && data.TryGetProperty("sessionExternalId", out var s) && s.ValueKind == JsonValueKind.String)
-            {
-                sessionIds.Add((s.GetString()!, e.event_id));
-            }
-
-            // A backfill writes rows without an event each: look at everyone of its company once it completes.
-            if (e.type == EventTypes.BackfillCompleted)
-            {
-                companies.Add((e.company_id ?? await BackfillCompanyAsync(conn, tx, data, ct), e.event_id));
-            }
-        }
-
-        if (sessionIds.Count > 0)
-        {
-            var parties = await conn.QueryAsync<(string ExternalId, Guid? Participant, Guid? Volunteer)>(new CommandDefinition(
-                "SELECT external_id, participant_id, volunteer_id FROM impact.kintell_sessions WHERE external_id = ANY(@ids)",
-                new { ids = sessionIds.Select(s => s.ExternalId).Distinct().ToArray() }, tx, cancellationToken: ct));
-            var cause = sessionIds.GroupBy(s => s.ExternalId).ToDictionary(g => g.Key, g => g.Last().EventId);
-            foreach (var p in parties)
-            {
-                foreach (var id in new[] { p.Participant, p.Volunteer })
-                {
-                    if (id is { } u)
-                    {
-                        touched[u] = cause[p.ExternalId];
-                    }
-                }
-            }
-        }
-
-        foreach (var (company, eventId) in companies)
-        {
-            foreach (var id in await conn.QueryAsync<Guid>(new CommandDefinition(
-                         """
-                         SELECT u.id FROM impact.users u
-                         WHERE @company::uuid IS NULL OR u.company_id = @company
-                            OR EXISTS (SELECT 1 FROM impact.kintell_sessions s WHERE s.company_id = @company AND s.participant_id = u.id)
-                         """,
-                         new { company }, tx, cancellationToken: ct)))
-            {
-                touched[id] = eventId;
-            }
-        }
-
-        return touched;
-    }
-
-    private static async Task<Guid?> BackfillCompanyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, JsonElement data, CancellationToken ct) =>
-        data.TryGetProperty("jobId", out var j) && j.ValueKind == JsonValueKind.String && Guid.TryParse(j.GetString(), out var jobId)
+    private static async Task<Guid?> BackfillCompanyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string? job, CancellationToken ct) =>
+        Guid.TryParse(job, out var jobId)
             ? await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(
                 "SELECT company_id FROM impact.backfill_jobs WHERE id = @jobId", new { jobId }, tx, cancellationToken: ct))
             : null;
 
-    private sealed record EventRow(long id, string tx_id, Guid event_id, string type, Guid? company_id, string data);
+    private sealed record TouchRow(string kind, string? value, long ord, Guid? cause, Guid? company, string? last_tx, long? last_id);
 }

@@ -8,9 +8,12 @@ public sealed class JourneyOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Journeys";
 
-    /// <summary>Events read per evaluator pass (one transaction).</summary>
-    [Range(1, 100_000)]
-    public int EventBatchSize { get; set; } = 5_000;
+    /// <summary>
+    /// At most this many events per evaluator pass (one transaction). A pass evaluates each user its events touch once, so a
+    /// burst read in one pass costs one evaluation per user, not one per batch that names them.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int EventBatchSize { get; set; } = 100_000;
 
     /// <summary>Users whose facts are loaded in one round trip.</summary>
     [Range(1, 50_000)]

@@ -199,4 +199,52 @@ public sealed class TextPipelineTests
         await f.App.Function<TextPipelineTriggers>().DeadLetterText($$"""{"textIds":["{{unfinished}}","{{done}}"]}""", CancellationToken.None);
         Assert.Equal(["classified", "failed"], await f.QueryAsync<string>("SELECT status FROM impact.texts WHERE id IN (@unfinished, @done) ORDER BY status", new { unfinished, done }));
     }
+
+    [Fact]
+    public async Task ABatchOfTextsIsScreenedHeldClassifiedAndStoredOnceAndProcessingItTwiceChangesNothing()
+    {
+        await using var f = await FeedbackApp.StartAsync();
+        var acme = await f.CompanyAsync();
+        var texts = new[] { "I feel much more confident now", "HIGHRISK words", "MEDRISK words", "mail me at a.b@example.org", "thanks, all fine" };
+        var ids = new List<Guid>();
+        await using (var conn = await f.App.Database.DataSource.OpenConnectionAsync())
+        {
+            await using var tx = await conn.BeginTransactionAsync();
+            for (var i = 0; i < texts.Length; i++)
+            {
+                ids.Add((await TextRows.UpsertAsync(conn, tx, TextSources.Api, $"b-{i}", "other", acme, null, texts[i])).GetValueOrDefault());
+            }
+
+            await tx.CommitAsync();
+        }
+
+        var missing = Guid.NewGuid();
+        var processor = f.App.Service<TextProcessor>();
+        var outcomes = await processor.ProcessManyAsync([.. ids, missing, ids[0]]);
+
+        Assert.Equal(
+            [TextProcessOutcome.Classified, TextProcessOutcome.Held, TextProcessOutcome.Classified, TextProcessOutcome.Classified, TextProcessOutcome.Classified, TextProcessOutcome.NotFound],
+            ids.Append(missing).Select(id => outcomes[id]));
+        Assert.Equal(4, f.Classifier.Requests.Count); // never the HIGH one
+        Assert.DoesNotContain(f.Classifier.Requests, r => r.MaskedText.Contains("HIGHRISK", StringComparison.Ordinal) || r.MaskedText.Contains('@'));
+        Assert.Equal(["classified", "classified", "classified", "classified", "held"],
+            await f.QueryAsync<string>("SELECT status FROM impact.texts ORDER BY status"));
+        Assert.Equal([("medium", 1L), ("high", 1L)],
+            await f.QueryAsync<(string, long)>("SELECT risk, count(*) FROM impact.safety_review_queue GROUP BY risk ORDER BY count(*), risk DESC"));
+        Assert.Equal(20, await f.ScalarAsync<long>("SELECT count(*) FROM impact.outcome_scores"));
+        Assert.Equal(4, await f.ScalarAsync<long>("SELECT count(DISTINCT text_id) FROM impact.outcome_scores"));
+        Assert.Equal([("q2q.outcome.scored", 4L, 4L), ("safety.flag.raised", 2L, 2L)],
+            await f.QueryAsync<(string, long, long)>("SELECT type, count(*), count(DISTINCT correlation_id) FROM impact.events WHERE type IN ('q2q.outcome.scored', 'safety.flag.raised') GROUP BY type ORDER BY type"));
+        var masked = await f.QueryAsync<string>("SELECT snippet FROM impact.evidence_snippets");
+        Assert.NotEmpty(masked);
+        Assert.All(masked, s => Assert.DoesNotContain("@", s, StringComparison.Ordinal));
+        // Each text counted one attempt; events carry the text's correlation id.
+        Assert.Equal([1], await f.QueryAsync<int>("SELECT DISTINCT attempts FROM impact.texts"));
+        Assert.Equal(0, await f.ScalarAsync<long>("SELECT count(*) FROM impact.events e WHERE type = 'q2q.outcome.scored' AND correlation_id <> 'text:' || (e.data->>'textId')"));
+
+        var before = await CountsAsync(f);
+        var again = await processor.ProcessManyAsync(ids);
+        Assert.All(ids, id => Assert.Equal(TextProcessOutcome.AlreadyDone, again[id]));
+        Assert.Equal(before, await CountsAsync(f));
+    }
 }

@@ -25,9 +25,7 @@ public sealed class LanguageDetectionTests(ITestOutputHelper output)
         }
 
         Assert.True(ours.En >= 0.98, $"EN {ours.En:P1}");
-        // Target ≥ 99 % UK is NOT met: 96 of 97 (98.97 %). The one miss, "до четверга" ("till Thursday"), is spelt
-        // the same in Russian, so `unknown` is a defensible answer; it was not tuned away. The floor here is one more miss.
-        Assert.True(ours.Uk >= 0.979, $"UK {ours.Uk:P1}");
+        Assert.True(ours.Uk >= 0.99, $"UK {ours.Uk:P1}");
         Assert.True(ours.No >= 0.95, $"NO {ours.No:P1}");
         Assert.True(ours.DecoysReported <= 0.01, $"decoys reported as en/uk/no: {ours.DecoysReported:P1}");
     }
@@ -49,6 +47,9 @@ public sealed class LanguageDetectionTests(ITestOutputHelper output)
     [InlineData("Я многому научился на курсе, мой наставник очень хороший.", "unknown")]
     [InlineData("Я багато чого навчився на курсі, мій наставник дуже хороший.", "uk")]
     [InlineData("I learned a lot on the course and my mentor is very good.", "en")]
+    [InlineData("Мій наставник допоміг мені з резюме", "uk")]
+    [InlineData("Мой друг помог мне найти работу", "unknown")]
+    [InlineData("Это было полезно", "unknown")]
     [InlineData("Ich habe im Kurs viel gelernt und mein Mentor ist sehr gut.", "unknown")]
     [InlineData("ok", "unknown")]
     [InlineData("👍👍👍", "unknown")]
