@@ -23,6 +23,7 @@ public sealed class ImpactInSchedulerScenario : IScenario
 
     public async Task<string> RunAsync(string[] args)
     {
+        var loadBefore = LoadAverage();
         await using var db = await TestDatabase.CreateAsync();
         var now = DateTimeOffset.UtcNow;
         var seed = Stopwatch.StartNew();
@@ -32,7 +33,7 @@ public sealed class ImpactInSchedulerScenario : IScenario
 
         var store = new DeliveryStore(db.DataSource, TimeProvider.System);
         using var counter = new CommandCounter();
-        var results = new List<(string Name, List<double> Ms, double RoundTrips, double Claimed)>();
+        var results = new List<(string Name, List<double> Ms, double RoundTrips, double Claimed, Dictionary<string, (long Count, double Ms)> Profile)>();
 
         results.Add(await MeasureAsync("bare claim query (baseline)", db.DataSource, dueIds, now, counter, commits: 1, async () =>
         {
@@ -97,10 +98,21 @@ public sealed class ImpactInSchedulerScenario : IScenario
             "| what | schedules claimed per tick | p50 ms | min ms | max ms | SQL round trips per tick | p50 vs bare claim |",
             "|---|---|---|---|---|---|---|",
         };
-        foreach (var (name, ms, roundTrips, claimed) in results)
+        foreach (var (name, ms, roundTrips, claimed, _) in results)
         {
             lines.Add($"| {name} | {claimed:F0} | {Stats.F(Stats.Percentile(ms, 50))} | {Stats.F(ms[0])} | {Stats.F(ms[^1])} | {roundTrips:F0} | " +
                       $"{Stats.F(Stats.Percentile(ms, 50) / baseline)}× |");
+        }
+
+        lines.Add("");
+        lines.Add($"Profile of the tick (ClaimDueAsync): client-side time per statement (sent to last row read), mean over the {Rounds} ticks; " +
+                  "the rest of the tick is opening the connection, COMMIT and C# (periods, next runs, parameters).");
+        lines.Add("");
+        lines.Add("| statement (first words) | per tick | mean ms per tick |");
+        lines.Add("|---|---:|---:|");
+        foreach (var (statement, (n, total)) in results[1].Profile.OrderByDescending(p => p.Value.Ms))
+        {
+            lines.Add($"| `{statement.Replace("|", "\\|", StringComparison.Ordinal)}` | {(double)n / Rounds:F0} | {Stats.F(total / Rounds)} |");
         }
 
         lines.Add("");
@@ -110,15 +122,18 @@ public sealed class ImpactInSchedulerScenario : IScenario
                   "It does not include starting the 1,000 durable orchestrations, which goes to the task hub, not PostgreSQL. " +
                   "PostgreSQL ran on the same 2 cores, shared with other builds and tests while this was measured: read the " +
                   "ratios and round trips more than the absolute times, and min as the least disturbed tick.");
+        lines.Add("");
+        lines.Add($"Load average (1/5/15 min) was {loadBefore} before and {LoadAverage()} after the run on {Environment.ProcessorCount} cores.");
         return string.Join('\n', lines) + "\n";
     }
 
-    private static async Task<(string, List<double>, double, double)> MeasureAsync(string name, NpgsqlDataSource db, Guid[] dueIds, DateTimeOffset now,
+    private static async Task<(string, List<double>, double, double, Dictionary<string, (long Count, double Ms)>)> MeasureAsync(string name, NpgsqlDataSource db, Guid[] dueIds, DateTimeOffset now,
         CommandCounter counter, int commits, Func<Task<int>> tick)
     {
         var ms = new List<double>();
         long commands = 0;
         var claimed = 0;
+        var profile = new Dictionary<string, (long Count, double Ms)>();
         for (var round = 0; round <= Rounds; round++)
         {
             await ResetAsync(db, dueIds, now);
@@ -130,12 +145,16 @@ public sealed class ImpactInSchedulerScenario : IScenario
             {
                 ms.Add(elapsed);
                 commands += counter.Count;
+                foreach (var (statement, n, total) in counter.Profile)
+                {
+                    profile[statement] = profile.TryGetValue(statement, out var p) ? (p.Count + n, p.Ms + total) : (n, total);
+                }
             }
         }
 
         ms.Sort();
         Console.WriteLine($"{name}: p50 {Stats.F(Stats.Percentile(ms, 50))} ms, claimed {claimed}");
-        return (name, ms, (double)commands / Rounds + commits, claimed);
+        return (name, ms, (double)commands / Rounds + commits, claimed, profile);
     }
 
     private static async Task<Guid[]> SeedAsync(NpgsqlDataSource db, DateTimeOffset now)
@@ -159,6 +178,9 @@ public sealed class ImpactInSchedulerScenario : IScenario
         await conn.ExecuteAsync("VACUUM ANALYZE impact.scheduled_deliveries");
         return due;
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static async Task ResetAsync(NpgsqlDataSource db, Guid[] dueIds, DateTimeOffset now)
     {

@@ -191,8 +191,9 @@ public sealed class WebhookScenario : IScenario
             ## Webhook path in process, {Callers} concurrent callers, {measured:N0} requests per path
 
             Function: `KintellWebhook.ReceiveKintellWebhook` with a real `DefaultHttpContext` — size and content-type
-            checks, signature, payload validation, SHA-256, INSERT … ON CONFLICT into PostgreSQL, message to the
-            Azurite queue, UPDATE to `queued`. Baseline: the bare INSERT of the same row + the same enqueue.
+            checks, signature, payload validation, SHA-256, INSERT … ON CONFLICT into PostgreSQL (as `queued`), message
+            to the Azurite queue. Baseline: the bare INSERT of the same row + the same enqueue. No processing runs beside
+            it; `webhooks-e2e` measures receive and processing together.
             PostgreSQL runs with fsync off (test cluster) and Azurite in memory, on the same 2 cores as the callers.
 
             | path | requests/s | p50 ms | p95 ms | ratio (req/s) to baseline |

@@ -103,14 +103,14 @@ public sealed class HostTests
         Assert.Equal([ids[1], ids[2], ids[3]], left);
     }
 
-    // The journey evaluator follows the events with its own cursor (created by migration 0110); the purge keeps what any
-    // cursor has not passed, so these tests put that cursor at the end, as a running evaluator would.
+    // The journey evaluator and the cohort refresher follow the events with cursors of their own (created by migrations 0110
+    // and 0120); the purge keeps what any cursor has not passed, so these tests put both at the end, as running consumers would.
     private static Task JourneysPassedEverythingAsync(Npgsql.NpgsqlConnection conn) =>
         conn.ExecuteAsync(
             """
             UPDATE impact.event_cursors c SET last_tx_id = e.tx_id, last_event_id = e.id
             FROM (SELECT tx_id, id FROM impact.events ORDER BY tx_id DESC, id DESC LIMIT 1) e
-            WHERE c.name = 'journeys'
+            WHERE c.name IN ('journeys', 'cohorts')
             """);
 
     [Fact]

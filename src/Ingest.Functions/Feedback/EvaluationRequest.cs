@@ -2,9 +2,10 @@ namespace Impact.Ingest.Feedback;
 
 /// <summary>
 /// Body of <c>POST /v1/models/{id}/evaluations</c> (optional): <c>set</c> names a built-in set (<c>held-out</c>, the
-/// default), or <c>name</c> + <c>records</c> give a labelled set of the caller's own (1–2,000 records).
+/// default), or <c>name</c> + <c>records</c> give a labelled set of the caller's own (1–2,000 records). <c>chargeTo</c> is
+/// the company whose AI budget pays for the provider calls of a paid model (required for one; the embedded model costs nothing).
 /// </summary>
-public sealed record EvaluationRequest(string? Set, string? Name, IReadOnlyList<EvaluationRecord>? Records);
+public sealed record EvaluationRequest(string? Set, string? Name, IReadOnlyList<EvaluationRecord>? Records, Guid? ChargeTo = null);
 
 /// <summary>One labelled text of an evaluation set: id (1–200 characters, unique), language <c>en|uk|no</c>, text (1–10,000), gold labels.</summary>
 public sealed record EvaluationRecord(string? Id, string? Language, string? Text, EvaluationLabels? Labels);

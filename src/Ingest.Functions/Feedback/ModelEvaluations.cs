@@ -26,14 +26,14 @@ public sealed class ModelEvaluations(EvaluationRuns runs)
     [RequireRole(Roles.Operator)]
     [Body(typeof(EvaluationRequest), Description = "Optional: the set to run on; the held-out split when there is no body.")]
     [Returns(StatusCodes.Status201Created, typeof(EvalRun), Description = "The run and its report; `Location` is its URL.")]
-    [Problems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge)]
+    [Problems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable)]
     [Idempotent]
     [Function(nameof(RunModelEvaluation))]
     public async Task<IActionResult> RunModelEvaluation(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "models/{id}/evaluations")] HttpRequest req, string id, CancellationToken ct)
     {
         var body = HasBody(req) ? await RequestBody.ReadJsonAsync<EvaluationRequest>(req, ct, MaxBodyBytes) : null;
-        var run = await runs.RunAsync(id, SetOf(body), req.Caller(), ct);
+        var run = await runs.RunAsync(id, SetOf(body), req.Caller(), body?.ChargeTo, ct);
         return ApiResults.Json(StatusCodes.Status201Created, run,
             new Dictionary<string, string> { ["Location"] = $"/v1/models/{Uri.EscapeDataString(id)}/evaluations/{run.Run.Id}" });
     }

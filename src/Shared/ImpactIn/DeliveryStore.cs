@@ -37,19 +37,23 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
         int claimed;
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
-            var due = (await conn.QueryAsync<DeliverySchedule>(new CommandDefinition(
+            // With each row its physical address (ctid): the rows are locked by this transaction until it ends, so
+            // nobody can update or move them and the address stays valid for the advance below. Joining on it is a
+            // TID scan per row; joining on the id, the planner hashes all 100,000 schedules instead (a seq scan of the
+            // table every tick, ~10 ms at 100,000 schedules: it costs 1,000 index probes above one seq scan).
+            var due = (await conn.QueryAsync<DeliverySchedule, string, (DeliverySchedule Schedule, string Tid)>(new CommandDefinition(
                 $"""
-                SELECT {ScheduleStore.Columns}
+                SELECT {ScheduleStore.Columns}, ctid::text AS RowTid
                 FROM impact.scheduled_deliveries
                 WHERE active AND next_run <= @now
                 ORDER BY next_run
                 LIMIT @batchSize
                 FOR UPDATE SKIP LOCKED
-                """, new { now = now.UtcDateTime, batchSize }, tx, cancellationToken: ct))).AsList();
+                """, new { now = now.UtcDateTime, batchSize }, tx, cancellationToken: ct), (schedule, tid) => (schedule, tid), splitOn: "RowTid")).AsList();
             claimed = due.Count;
             if (due.Count > 0)
             {
-                var subjects = due.Select(s => (Schedule: s, Subject: s.NextSubject())).ToList();
+                var subjects = due.Select(d => (d.Schedule, d.Tid, Subject: d.Schedule.NextSubject())).ToList();
                 // Most schedules share a preset and a handful of zones: compute each next run once.
                 var nextRuns = new Dictionary<(string Cron, string Zone), DateTime>();
                 DateTime NextRun(DeliverySchedule s)
@@ -68,8 +72,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                     WITH advanced AS (
                         UPDATE impact.scheduled_deliveries s
                         SET next_run = c.next_run, last_run = c.last_run, updated_at = clock_timestamp()
-                        FROM unnest(@scheduleIds::uuid[], @nextRuns::timestamptz[], @lastRuns::timestamptz[]) AS c(id, next_run, last_run)
-                        WHERE s.id = c.id
+                        FROM unnest(@tids::text[]::tid[], @scheduleIds::uuid[], @nextRuns::timestamptz[], @lastRuns::timestamptz[])
+                             AS c(tid, id, next_run, last_run)
+                        WHERE s.ctid = c.tid AND s.id = c.id
                     )
                     INSERT INTO impact.impact_deliveries
                         (id, schedule_id, company_id, platform, period_kind, period_start, period_end, time_zone, scheduled_for,
@@ -86,6 +91,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, TimeProvider time
                     """,
                     new
                     {
+                        tids = subjects.Select(x => x.Tid).ToArray(),
                         scheduleIds = subjects.Select(x => x.Schedule.Id).ToArray(),
                         // From now, not from the missed run: a scheduler that was down catches up once, not once per missed run.
                         nextRuns = subjects.Select(x => NextRun(x.Schedule)).ToArray(),

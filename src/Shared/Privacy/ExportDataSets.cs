@@ -87,6 +87,12 @@ internal static class ExportDataSets
         new("journey_milestones", """
             SELECT milestone, rule_id, reached_at FROM impact.journey_milestones WHERE user_id = @userId ORDER BY reached_at, milestone
             """),
+        new("cohort_memberships", """
+            SELECT c.id AS cohort_id, c.name, m.joined_at
+            FROM impact.cohort_members m JOIN impact.cohorts c ON c.id = m.cohort_id
+            WHERE m.user_id = @userId
+            ORDER BY m.joined_at, c.id
+            """),
         new("privacy_requests", """
             SELECT id, type, status, progress, requested_at, due_at, completed_at
             FROM impact.privacy_requests

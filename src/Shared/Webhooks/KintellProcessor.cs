@@ -52,22 +52,24 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var delivery = await conn.QuerySingleOrDefaultAsync<(string EventType, string Payload, string Status)>(new CommandDefinition(
+        // Locks the row and marks it processed in one statement: if anything below fails, the transaction rolls the
+        // mark back with the rest. A second copy of the message blocks here until the first commits, then finds the
+        // row processed and matches nothing.
+        var delivery = await conn.QuerySingleOrDefaultAsync<(string EventType, string Payload)>(new CommandDefinition(
             """
-            SELECT event_type, payload::text, status
-            FROM impact.webhook_deliveries
-            WHERE source = @source AND delivery_id = @deliveryId
-            FOR UPDATE
+            UPDATE impact.webhook_deliveries
+            SET status = 'processed', attempts = attempts + 1, last_error = NULL, processed_at = clock_timestamp(), updated_at = clock_timestamp()
+            WHERE source = @source AND delivery_id = @deliveryId AND status NOT IN ('processed', 'discarded')
+            RETURNING event_type, payload::text
             """,
             new { source, deliveryId }, tx, cancellationToken: ct));
         if (delivery.EventType is null)
         {
-            return ProcessOutcome.NotFound;
-        }
-
-        if (delivery.Status is WebhookDeliveryStatus.Processed or WebhookDeliveryStatus.Discarded)
-        {
-            return ProcessOutcome.AlreadyDone;
+            // Rare: no such row, or it is done already; which one only matters for the log.
+            var exists = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT FROM impact.webhook_deliveries WHERE source = @source AND delivery_id = @deliveryId)",
+                new { source, deliveryId }, tx, cancellationToken: ct));
+            return exists ? ProcessOutcome.AlreadyDone : ProcessOutcome.NotFound;
         }
 
         var (payload, errors) = KintellPayloads.Parse(delivery.EventType, Encoding.UTF8.GetBytes(delivery.Payload));
@@ -92,13 +94,6 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
                 break;
         }
 
-        await conn.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE impact.webhook_deliveries
-            SET status = 'processed', attempts = attempts + 1, last_error = NULL, processed_at = clock_timestamp(), updated_at = clock_timestamp()
-            WHERE source = @source AND delivery_id = @deliveryId
-            """,
-            new { source, deliveryId }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         ImpactTelemetry.WebhooksProcessed.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("kind", delivery.EventType));
         if (textToQueue is { } textId)
@@ -114,22 +109,26 @@ public sealed class KintellProcessor(NpgsqlDataSource dataSource, WebhookDeliver
         NpgsqlConnection conn, NpgsqlTransaction tx, string participantEmail, string volunteerEmail, CancellationToken ct)
     {
         // An unknown e-mail is normal: the person is created. A volunteer's employer is found by e-mail domain.
-        const string sql = """
+        // Both in one round trip, participant first (the same lock order as ever).
+        await using var both = await conn.QueryMultipleAsync(new CommandDefinition(
+            """
+            INSERT INTO impact.users (email, role)
+            VALUES (@participantEmail, 'participant')
+            ON CONFLICT (email) DO UPDATE
+            SET role = COALESCE(impact.users.role, EXCLUDED.role), updated_at = clock_timestamp()
+            RETURNING id, company_id;
             INSERT INTO impact.users (email, role, company_id)
-            VALUES (@email, @role,
-                    CASE WHEN @role = 'volunteer'
-                         THEN (SELECT id FROM impact.companies WHERE email_domain = split_part(@email, '@', 2))
-                    END)
+            VALUES (@volunteerEmail, 'volunteer',
+                    (SELECT id FROM impact.companies WHERE email_domain = split_part(@volunteerEmail, '@', 2)))
             ON CONFLICT (email) DO UPDATE
             SET role = COALESCE(impact.users.role, EXCLUDED.role),
                 company_id = COALESCE(impact.users.company_id, EXCLUDED.company_id),
                 updated_at = clock_timestamp()
             RETURNING id, company_id
-            """;
-        var participant = await conn.QuerySingleAsync<(Guid Id, Guid? CompanyId)>(new CommandDefinition(
-            sql, new { email = participantEmail, role = "participant" }, tx, cancellationToken: ct));
-        var volunteer = await conn.QuerySingleAsync<(Guid Id, Guid? CompanyId)>(new CommandDefinition(
-            sql, new { email = volunteerEmail, role = "volunteer" }, tx, cancellationToken: ct));
+            """,
+            new { participantEmail, volunteerEmail }, tx, cancellationToken: ct));
+        var participant = await both.ReadSingleAsync<(Guid Id, Guid? CompanyId)>();
+        var volunteer = await both.ReadSingleAsync<(Guid Id, Guid? CompanyId)>();
         return (participant.Id, volunteer.Id, volunteer.CompanyId);
     }
 

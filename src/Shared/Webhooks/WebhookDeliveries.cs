@@ -8,8 +8,13 @@ namespace Impact.Shared.Webhooks;
 public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
 {
     /// <summary>
-    /// Stores a new delivery (with the W3C trace id of the request, when traced), or tells whether it is a duplicate
-    /// or a conflicting re-use of the id.
+    /// Stores a new delivery (with the W3C trace id of the request, when traced), already marked <c>queued</c>
+    /// because its message is sent right after the commit — one statement instead of an insert and a second update
+    /// after the send. A send that fails is put back to <c>received</c> (<see cref="MarkUnsentAsync"/>) for the outbox
+    /// sweeper; a process that dies between the commit and the send leaves the row <c>queued</c> without a message,
+    /// and the sweeper re-queues it once nothing has touched it for <see cref="WebhookOptions.RequeueAfterSeconds"/>
+    /// (<see cref="ClaimStaleAsync"/>), so nothing accepted is lost. Or tells whether it is a duplicate or a
+    /// conflicting re-use of the id.
     /// </summary>
     public async Task<RecordOutcome> RecordAsync(string source, string deliveryId, string eventType,
         string payloadHash, string payloadJson, CancellationToken ct = default, string? traceId = null)
@@ -17,8 +22,8 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var inserted = await conn.ExecuteScalarAsync<long?>(new CommandDefinition(
             """
-            INSERT INTO impact.webhook_deliveries (source, delivery_id, event_type, payload_hash, payload, trace_id)
-            VALUES (@source, @deliveryId, @eventType, @payloadHash, @payloadJson::jsonb, @traceId)
+            INSERT INTO impact.webhook_deliveries (source, delivery_id, event_type, payload_hash, payload, trace_id, status, queued_at)
+            VALUES (@source, @deliveryId, @eventType, @payloadHash, @payloadJson::jsonb, @traceId, 'queued', clock_timestamp())
             ON CONFLICT (source, delivery_id) DO NOTHING
             RETURNING id
             """,
@@ -32,6 +37,24 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
             "SELECT payload_hash FROM impact.webhook_deliveries WHERE source = @source AND delivery_id = @deliveryId",
             new { source, deliveryId }, cancellationToken: ct));
         return existingHash == payloadHash ? RecordOutcome.Duplicate : RecordOutcome.Conflict;
+    }
+
+    /// <summary>
+    /// The message of a delivery that <see cref="RecordAsync"/> stored as <c>queued</c> could not be sent: back to
+    /// <c>received</c>, so the outbox sweeper sends it after <see cref="WebhookOptions.SweepAfterSeconds"/> (only if
+    /// nothing has processed or claimed it meanwhile). Best effort: if this fails too, the row stays <c>queued</c>
+    /// and the stale sweep re-queues it.
+    /// </summary>
+    public async Task MarkUnsentAsync(string source, string deliveryId, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE impact.webhook_deliveries
+            SET status = 'received', queued_at = NULL, updated_at = clock_timestamp()
+            WHERE source = @source AND delivery_id = @deliveryId AND status = 'queued' AND attempts = 0
+            """,
+            new { source, deliveryId }, cancellationToken: ct));
     }
 
     /// <summary>Notes that the delivery is on the queue (only if it was still waiting).</summary>

@@ -65,13 +65,13 @@ public sealed partial class WebhookReceiver(
                     $"Delivery {deliveryId} was already received with a different payload. Use a new delivery id for a new event.");
             case RecordOutcome.Duplicate:
                 ImpactTelemetry.WebhooksDuplicate.Add(1, tags);
-                // Never a second message: a copy still 'received' is either being queued by its first
-                // request right now, or waits for the outbox sweeper.
+                // Never a second message: the first request sends it, or else the sweeper does (a row put back to
+                // 'received' after a failed send, or one left 'queued' without a message by a crash).
                 return new WebhookAccepted(deliveryId, WebhookAccepted.Duplicate);
         }
 
         ImpactTelemetry.WebhooksReceived.Add(1, tags);
-        // The row is committed; now the message.
+        // The row is committed (already as 'queued'); now the message.
         try
         {
             await queue.SendAsync(new WebhookMessage(KintellProcessor.Source, deliveryId), ct);
@@ -79,6 +79,16 @@ public sealed partial class WebhookReceiver(
         catch (Exception e) when (e is RequestFailedException or HttpRequestException or AggregateException or TimeoutException)
         {
             LogQueueUnavailable(logger, e, KintellProcessor.Source, deliveryId);
+            try
+            {
+                // Back in the outbox for the sweeper's next round; if even this fails, the stale sweep finds the row.
+                await deliveries.MarkUnsentAsync(KintellProcessor.Source, deliveryId, CancellationToken.None);
+            }
+            catch (Exception db) when (ProblemMapping.IsTransientDatabaseError(db))
+            {
+                LogUnsentNotMarked(logger, KintellProcessor.Source, deliveryId);
+            }
+
             throw new ProblemException(HttpStatusCode.ServiceUnavailable, "Queue unavailable",
                 $"Delivery {deliveryId} was stored and will be processed once the queue is reachable again; you do not need to resend it.")
             {
@@ -86,12 +96,14 @@ public sealed partial class WebhookReceiver(
             };
         }
 
-        await deliveries.MarkQueuedAsync(KintellProcessor.Source, deliveryId, ct);
         return new WebhookAccepted(deliveryId, WebhookDeliveryStatus.Queued);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Source} {Kind} webhook: {Failure}")]
     private static partial void LogRejected(ILogger logger, string source, string kind, SignatureFailure failure);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Source} delivery {DeliveryId} could not be put back to received; the stale sweep re-queues it")]
+    private static partial void LogUnsentNotMarked(ILogger logger, string source, string deliveryId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue unavailable; {Source} delivery {DeliveryId} stays in the outbox for the sweeper")]
     private static partial void LogQueueUnavailable(ILogger logger, Exception exception, string source, string deliveryId);

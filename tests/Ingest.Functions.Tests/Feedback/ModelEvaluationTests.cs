@@ -54,9 +54,10 @@ public sealed class ModelEvaluationTests
     private static Q2QLabels L(bool ci, string comfort, string[]? risks = null, string[]? topics = null) =>
         new(ci, false, false, false, comfort, [], risks ?? [], topics ?? [], []);
 
-    private static object Body(string name = "hand-checked") => new
+    private static object Body(string name = "hand-checked", Guid? chargeTo = null) => new
     {
         name,
+        chargeTo,
         records = Set.Select(r => new
         {
             id = r.Id, language = r.Language, text = r.Text,
@@ -186,8 +187,16 @@ public sealed class ModelEvaluationTests
              "language_comfort": "low", "employability_signals": [], "risk_cues": [], "topics": [], "evidence": []}
             """);
         var inUse = await EvaluateAsync(f, "embedded-q2q-v1", Body());
-        var candidate = await EvaluateAsync(f, "openai-gpt-4o-mini-q2q-v1", Body());
+        // A paid model's calls are charged to a company's AI budget: none named is a 400, and nothing is called or stored.
+        var unpaid = await EvaluateAsync(f, "openai-gpt-4o-mini-q2q-v1", Body());
+        Assert.Equal(400, unpaid.Status);
+        Assert.Contains("chargeTo", unpaid.Json.GetProperty("detail").GetString());
+        Assert.Empty(f.Chat.Calls);
+        var payer = await f.CompanyAsync();
+        await f.ScalarAsync<int>("INSERT INTO impact.q2q_budgets (company_id, monthly_usd, updated_by) VALUES (@payer, 1, 'test') RETURNING 1", new { payer });
+        var candidate = await EvaluateAsync(f, "openai-gpt-4o-mini-q2q-v1", Body(chargeTo: payer));
         Assert.Equal(201, candidate.Status);
+        Assert.Equal(5L, await f.ScalarAsync<long>("SELECT coalesce(sum(requests), 0)::bigint FROM impact.q2q_spend WHERE company_id = @payer", new { payer }));
         // Candidate by hand, all 5 texts: comfort.low TP 3 (e3, u1, u2) FP 2 (e1, e2) → F1 6/8 = 0.75; comfort.medium and .high
         // missed (F1 0); confidence_increase missed 3 times, anxiety twice, cv once (F1 0): macro-F1 = 0.75 / 6 = 0.125.
         Assert.Equal("0.1250", Language(candidate.Json.GetProperty("report"), "all").GetProperty("macro_f1").GetRawText());

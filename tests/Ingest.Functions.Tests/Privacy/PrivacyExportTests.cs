@@ -50,7 +50,7 @@ public sealed class PrivacyExportTests
         var manifest = JsonDocument.Parse(files["manifest.json"]).RootElement;
         Assert.Equal(requestId, manifest.GetProperty("requestId").GetGuid());
         var listed = manifest.GetProperty("files").EnumerateArray().ToList();
-        Assert.Equal(22, listed.Count); // eleven data sets (profile … texts, journeys, privacy_requests) as CSV and JSON
+        Assert.Equal(24, listed.Count); // twelve data sets (profile … texts, journeys, cohort memberships, privacy_requests) as CSV and JSON
         foreach (var file in listed)
         {
             var name = file.GetProperty("name").GetString()!;

@@ -5,6 +5,7 @@ using Impact.Shared.Security;
 using Impact.Shared.Webhooks;
 using Impact.TestSupport;
 using Impact.TestSupport.Security;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Impact.Ingest.Tests.Webhooks;
@@ -283,5 +284,37 @@ public sealed class WebhookRecoveryTests
         var item = Assert.Single((await ListDeadLetters(app)).Json.GetProperty("items").EnumerateArray());
         Assert.Equal(("exhausted", 3, "XX000: thrice"),
             (item.GetProperty("deliveryId").GetString(), item.GetProperty("attempts").GetInt32(), item.GetProperty("lastError").GetString()));
+    }
+
+    [Fact]
+    public async Task ADeliveryWhoseProcessDiedBetweenTheCommitAndTheSendIsRequeuedAndProcessedOnce()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Webhooks:RequeueAfterSeconds"] = "300",
+            ["Webhooks:SweepAfterSeconds"] = "60",
+        });
+        // What the receiver commits before its send (the row is stored as queued), then the process dies: no message.
+        var payload = Kintell.Json(Kintell.Session("s-crash"));
+        Assert.Equal(RecordOutcome.Stored, await app.Services.GetRequiredService<WebhookDeliveries>().RecordAsync(
+            "kintell", "d-crash", "session-completed", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(payload)), Kintell.Text(payload)));
+        await using var conn = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal("queued", await conn.ExecuteScalarAsync<string>("SELECT status FROM impact.webhook_deliveries WHERE delivery_id = 'd-crash'"));
+
+        // The partner's retry is a duplicate and sends nothing; the sweeper leaves the row alone until the threshold.
+        var retry = await HttpInvoker.InvokeAsync(Kintell.Signed("session-completed", "d-crash", payload),
+            r => app.Function<KintellWebhook>().ReceiveKintellWebhook(r, "session-completed", CancellationToken.None));
+        Assert.Equal(200, retry.Status);
+        await app.Function<WebhookMaintenance>().SweepWebhookOutbox(null!, CancellationToken.None);
+        Assert.Equal(0, (await app.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+
+        await conn.ExecuteAsync("UPDATE impact.webhook_deliveries SET updated_at = now() - interval '6 minutes' WHERE delivery_id = 'd-crash'");
+        await app.Function<WebhookMaintenance>().SweepWebhookOutbox(null!, CancellationToken.None);
+        var triggers = app.Function<WebhookQueueTriggers>();
+        Assert.Equal(0, await new QueueHost(app.Queue, app.PoisonQueue).DrainAsync(m => triggers.ProcessWebhook(m, CancellationToken.None)));
+
+        Assert.Equal("processed", await conn.ExecuteScalarAsync<string>("SELECT status FROM impact.webhook_deliveries WHERE delivery_id = 'd-crash'"));
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.kintell_sessions WHERE external_id = 's-crash'"));
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM impact.events WHERE correlation_id = 'kintell:d-crash'"));
     }
 }

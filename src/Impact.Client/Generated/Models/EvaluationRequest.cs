@@ -14,6 +14,8 @@ namespace Impact.Client.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The chargeTo property</summary>
+        public Guid? ChargeTo { get; set; }
         /// <summary>The name property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -63,6 +65,7 @@ namespace Impact.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "chargeTo", n => { ChargeTo = n.GetGuidValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "records", n => { Records = n.GetCollectionOfObjectValues<global::Impact.Client.Models.EvaluationRecord>(global::Impact.Client.Models.EvaluationRecord.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "set", n => { Set = n.GetStringValue(); } },
@@ -75,6 +78,7 @@ namespace Impact.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteGuidValue("chargeTo", ChargeTo);
             writer.WriteStringValue("name", Name);
             writer.WriteCollectionOfObjectValues<global::Impact.Client.Models.EvaluationRecord>("records", Records);
             writer.WriteStringValue("set", Set);

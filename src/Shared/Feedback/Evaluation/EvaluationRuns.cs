@@ -1,3 +1,4 @@
+using Impact.Shared.Feedback.Budgets;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -25,11 +26,19 @@ public sealed class EvaluationRuns(NpgsqlDataSource dataSource, ModelRegistry re
     private readonly IReadOnlyList<IOutcomeClassifier> classifiers = [.. classifiers];
 
     /// <summary>Evaluates <paramref name="modelId"/> on <paramref name="set"/> and stores the run (audited as <c>q2q.model.evaluate</c>).</summary>
-    /// <exception cref="ProblemException">404 for an unknown model; 409 when no classifier can run it.</exception>
-    public async Task<EvalRun> RunAsync(string modelId, EvaluationSet set, Caller caller, CancellationToken ct = default)
+    /// <exception cref="ProblemException">404 for an unknown model; 409 when no classifier can run it; 400 for a paid model
+    /// without <paramref name="chargeTo"/>; 429/503 when that company's rate limit or budget refuses a call (nothing stored).</exception>
+    public async Task<EvalRun> RunAsync(string modelId, EvaluationSet set, Caller caller, Guid? chargeTo = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(set);
         var model = await registry.FindAsync(modelId, ct);
+        if (chargeTo is null && (model.InputUsdPerMillion > 0 || model.OutputUsdPerMillion > 0))
+        {
+            // Budgets are per company (SPEC §I): a paid model's calls are charged to a company's AI budget, never to nobody.
+            throw new ProblemException(HttpStatusCode.BadRequest, "A company must pay for this evaluation",
+                $"Model {model.Id} is a paid model: give chargeTo, the id of the company whose AI budget pays for its provider calls.");
+        }
+
         // The last registration of a provider wins, as in the text pipeline.
         var classifier = classifiers.LastOrDefault(c => c.Provider == model.Provider)
             ?? throw new ProblemException(HttpStatusCode.Conflict, "Model cannot be evaluated",
@@ -40,11 +49,12 @@ public sealed class EvaluationRuns(NpgsqlDataSource dataSource, ModelRegistry re
             ClassificationResult result;
             try
             {
-                result = await classifier.ClassifyAsync(request with { Model = model }, token);
+                result = await classifier.ClassifyAsync(request with { Model = model, CompanyId = chargeTo }, token);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not (OperationCanceledException or Q2QLimitException or Q2QBudgetUnavailableException))
             {
-                // As in the pipeline: a classifier that throws leaves the text unscored.
+                // As in the pipeline: a classifier that throws leaves the text unscored. A refused or unbudgetable paid call
+                // ends the run (429/503) instead: a report with refused texts counted as misses would be wrong.
                 return new ClassificationResult(null, $"classifier failed: {e.GetType().Name}", model.Id, model.Provider, model.PromptVersion);
             }
 

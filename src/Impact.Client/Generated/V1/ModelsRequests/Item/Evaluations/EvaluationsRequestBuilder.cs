@@ -90,6 +90,7 @@ namespace Impact.Client.V1.ModelsRequests.Item.Evaluations
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 404 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 409 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 413 status code</exception>
+        /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 429 status code</exception>
         /// <exception cref="global::Impact.Client.Models.Problem">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -110,6 +111,7 @@ namespace Impact.Client.V1.ModelsRequests.Item.Evaluations
                 { "404", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "409", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "413", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
+                { "429", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
                 { "503", global::Impact.Client.Models.Problem.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Impact.Client.Models.EvalRun>(requestInfo, global::Impact.Client.Models.EvalRun.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
