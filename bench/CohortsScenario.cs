@@ -127,6 +127,9 @@ public sealed class CohortsScenario : IScenario
             Console.WriteLine(name + " done");
         }
 
+        // Printed now: the refresh below may fail (it hit the 30 s command timeout at 1,000,000 sessions) and take the table with it.
+        Console.WriteLine(table);
+
         // 10,000 new sessions of existing people, in the last three months, each with its event, then one refresh.
         await using (var conn = await db.DataSource.OpenConnectionAsync())
         {
