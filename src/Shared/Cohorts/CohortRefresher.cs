@@ -322,10 +322,17 @@ public sealed class CohortRefresher(NpgsqlDataSource db, IOptions<CohortOptions>
                 WHERE s.completed_at IS NOT NULL AND s.volunteer_id IS NOT NULL
                   AND (@users::uuid[] IS NULL OR s.volunteer_id = ANY(@users)) AND (@companies::uuid[] IS NULL OR s.company_id = ANY(@companies))
             ),
+            firsts0 AS (
+                -- Each person's first session per company × session type × role, before the cohorts multiply the rows.
+                SELECT DISTINCT ON (x.company_id, x.user_id, x.session_type, x.role)
+                       x.id, x.company_id, x.session_type, x.role, x.completed_at, x.language_level, x.user_id
+                FROM parts x
+                ORDER BY x.company_id, x.user_id, x.session_type, x.role, x.completed_at, x.id
+            ),
             firsts AS (
                 -- Each person's first session with the cohort's company, of its session type and in its role.
                 SELECT DISTINCT ON (c.id, x.user_id) c.id AS cohort_id, x.user_id, x.completed_at, x.language_level
-                FROM parts x
+                FROM firsts0 x
                 JOIN impact.cohorts c ON c.company_id = x.company_id
                 WHERE (@cohorts::uuid[] IS NULL OR c.id = ANY(@cohorts))
                   AND (c.session_type IS NULL OR c.session_type = x.session_type) AND (c.role IS NULL OR c.role = x.role)
