@@ -14,6 +14,7 @@ public sealed partial class WebhookMaintenance(WebhookDeliveries deliveries, Web
     ILogger<WebhookMaintenance> logger)
 {
     private const int BatchSize = 500;
+    private static readonly TimeSpan SendLag = TimeSpan.FromSeconds(5);
 
     [Function(nameof(SweepWebhookOutbox))]
     public async Task SweepWebhookOutbox([TimerTrigger("*/30 * * * * *")] TimerInfo timer, CancellationToken ct)
@@ -31,10 +32,14 @@ public sealed partial class WebhookMaintenance(WebhookDeliveries deliveries, Web
         while (swept == BatchSize && !ct.IsCancellationRequested);
 
         var o = options.Value;
+        // A row whose message still waits in a backlog is not stale: only rows touched before the front message are claimed.
+        // A row is touched just before its message is sent, so the front message's own row (and a few sent with it) sits
+        // within SendLag before it; they wait until the front moves on, instead of a second message each growing the backlog.
+        var touchedBefore = await queue.OldestWaitingAsync(ct) - SendLag;
         IReadOnlyList<WebhookMessage> stale;
         do
         {
-            stale = await deliveries.ClaimStaleAsync(TimeSpan.FromSeconds(o.RequeueAfterSeconds), o.MaxAttempts, BatchSize, ct);
+            stale = await deliveries.ClaimStaleAsync(TimeSpan.FromSeconds(o.RequeueAfterSeconds), o.MaxAttempts, BatchSize, ct, touchedBefore);
             foreach (var m in stale)
             {
                 await queue.SendAsync(m, ct);

@@ -169,8 +169,12 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
     /// <paramref name="maxAttempts"/>, skipping rows being processed, and marks them queued now; returns them
     /// for the caller to enqueue. The claim commits before any message is sent (no network work inside the
     /// transaction): a send that fails leaves the row queued, and the next sweep past the threshold retries it.
+    /// With <paramref name="touchedBefore"/> (when the oldest message still waiting in the queue was inserted), only rows
+    /// touched before it are claimed: in a backlog, a row touched later still has its message waiting behind that one, and
+    /// a second message would only grow the backlog.
     /// </summary>
-    public async Task<IReadOnlyList<WebhookMessage>> ClaimStaleAsync(TimeSpan olderThan, int maxAttempts, int batchSize, CancellationToken ct = default)
+    public async Task<IReadOnlyList<WebhookMessage>> ClaimStaleAsync(TimeSpan olderThan, int maxAttempts, int batchSize, CancellationToken ct = default,
+        DateTimeOffset? touchedBefore = null)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         return (await conn.QueryAsync<WebhookMessage>(new CommandDefinition(
@@ -181,6 +185,7 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
                 WHERE status IN ('queued', 'failed')
                   AND (status = 'queued' OR attempts < @maxAttempts)
                   AND updated_at < clock_timestamp() - make_interval(secs => @seconds)
+                  AND (@touchedBefore::timestamptz IS NULL OR updated_at < @touchedBefore::timestamptz)
                 ORDER BY updated_at
                 LIMIT @batchSize
                 FOR UPDATE SKIP LOCKED)
@@ -190,7 +195,7 @@ public sealed class WebhookDeliveries(NpgsqlDataSource dataSource)
             WHERE d.id = stale.id
             RETURNING d.source, d.delivery_id AS DeliveryId
             """,
-            new { seconds = olderThan.TotalSeconds, maxAttempts, batchSize }, cancellationToken: ct))).ToList();
+            new { seconds = olderThan.TotalSeconds, maxAttempts, batchSize, touchedBefore = touchedBefore?.UtcDateTime }, cancellationToken: ct))).ToList();
     }
 
     /// <summary>

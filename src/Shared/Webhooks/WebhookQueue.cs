@@ -65,6 +65,24 @@ public sealed class WebhookQueue(QueueServiceClient queues, IOptions<WebhookQueu
         await SendAsync(poison, message, delay, ct);
     }
 
+    /// <summary>
+    /// When the message at the front of the queue was inserted, or null when no message is visible (an empty queue, or one
+    /// that does not exist yet). In a backlog, a delivery touched after this still has its message waiting behind it.
+    /// </summary>
+    /// <exception cref="RequestFailedException">The queue service answered with an error other than a missing queue.</exception>
+    public async Task<DateTimeOffset?> OldestWaitingAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            var peeked = (await queue.PeekMessagesAsync(1, ct)).Value;
+            return peeked.Length == 0 ? null : peeked[0].InsertedOn;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
     private static async Task SendAsync(QueueClient client, WebhookMessage message, TimeSpan delay, CancellationToken ct)
     {
         var body = JsonSerializer.Serialize(message, JsonDefaults.Web);

@@ -287,6 +287,38 @@ public sealed class WebhookRecoveryTests
     }
 
     [Fact]
+    public async Task InABacklogTheSweeperLeavesARowWhoseMessageStillWaitsAndRequeuesOnlyRowsTouchedBeforeTheFrontMessage()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Webhooks:RequeueAfterSeconds"] = "10", // the least the settings allow
+            ["Webhooks:SweepAfterSeconds"] = "3600",
+        });
+        await Accept(app, "lost", "s-lost");
+        await app.Queue.ClearMessagesAsync(); // its message is lost
+        await Accept(app, "waiting", "s-waiting"); // its message is the front of the queue, not yet processed
+        await using var conn = await app.Database.DataSource.OpenConnectionAsync();
+        // 'lost' was touched long before the front message was inserted; 'waiting' just before it (by the INSERT that
+        // precedes its send), so its message may be the one waiting. Both pass the 10 s threshold: the message waits 11 s
+        // unprocessed, a backlog in small (a message's insertion time cannot be moved back, so the test waits).
+        await conn.ExecuteAsync("UPDATE impact.webhook_deliveries SET updated_at = now() - interval '10 minutes' WHERE delivery_id = 'lost'");
+        await Task.Delay(TimeSpan.FromSeconds(11));
+        Assert.Equal(2L, await conn.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM impact.webhook_deliveries WHERE status = 'queued' AND updated_at < now() - interval '10 seconds'"));
+
+        await app.Function<WebhookMaintenance>().SweepWebhookOutbox(null!, CancellationToken.None);
+
+        // One message per delivery: 'lost' re-queued, 'waiting' not sent a second time.
+        var messages = (await app.Queue.PeekMessagesAsync(32)).Value.Select(m => WebhookQueue.Parse(m.Body.ToString()).DeliveryId).Order().ToList();
+        Assert.Equal(["lost", "waiting"], messages);
+
+        // Once its message is gone too (the queue is empty), 'waiting' is stale like any other row and is re-queued.
+        await app.Queue.ClearMessagesAsync();
+        await app.Function<WebhookMaintenance>().SweepWebhookOutbox(null!, CancellationToken.None);
+        Assert.Contains("waiting", (await app.Queue.PeekMessagesAsync(32)).Value.Select(m => WebhookQueue.Parse(m.Body.ToString()).DeliveryId));
+    }
+
+    [Fact]
     public async Task ADeliveryWhoseProcessDiedBetweenTheCommitAndTheSendIsRequeuedAndProcessedOnce()
     {
         await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
