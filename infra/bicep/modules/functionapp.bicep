@@ -64,6 +64,7 @@ var appSettings = {
   Webhooks__TransientRetryMaxSeconds: '60'
   Journeys__EventBatchSize: '100000'
   Journeys__UserBatchSize: '2000'
+  Journeys__FactLoaders: '2'
   Drift__RecentDays: '7'
   Drift__BaselineDays: '28'
   Drift__MinSamples: '50'

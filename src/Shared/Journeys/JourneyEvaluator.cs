@@ -17,12 +17,10 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
     /// <summary>The cursor's name in <c>impact.event_cursors</c>.</summary>
     public const string CursorName = "journeys";
 
-    private static readonly string[] UserKeys = ["participantId", "volunteerId", "raterId", "userId"];
-
     /// <summary>
     /// One pass over new events: every finished event after the cursor, up to <see cref="JourneyOptions.EventBatchSize"/>, in one
-    /// transaction. The users the events touch are found in SQL (only their ids cross the wire) and each is evaluated once however
-    /// many of the events name them. Returns how many events were read (0 when caught up).
+    /// transaction. The users the events touch are read from the fields of the events that name a person (only those fields
+    /// cross the wire), and each is evaluated once however many of the events name them. Returns how many events were read (0 when caught up).
     /// </summary>
     public async Task<EvaluationPass> RunAsync(CancellationToken ct = default)
     {
@@ -34,67 +32,93 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
             INSERT INTO impact.event_cursors (name) VALUES (@name) ON CONFLICT DO NOTHING;
             SELECT last_tx_id::text, last_event_id FROM impact.event_cursors WHERE name = @name FOR UPDATE;
             """, new { name = CursorName }, tx, cancellationToken: ct));
-        var rows = (await conn.QueryAsync<TouchRow>(new CommandDefinition(
+        // The window, oldest first: only the fields that may name a user cross the wire, and only for events that are input
+        // (our own output, and privacy events — the person may be gone — never re-trigger evaluation; they only move the cursor).
+        var window = (await conn.QueryAsync<WindowRow>(new CommandDefinition(
             """
-            WITH w AS MATERIALIZED (
-                SELECT row_number() OVER (ORDER BY tx_id, id) AS ord, id, tx_id, event_id, type, company_id,
-                       -- Our own output, and privacy events (the person may be gone), never re-trigger evaluation.
-                       type NOT LIKE 'journey.%' AND type NOT LIKE 'privacy.%' AND jsonb_typeof(data) = 'object' AS input,
-                       data ->> 'participantId' AS participant, data ->> 'volunteerId' AS volunteer, data ->> 'raterId' AS rater,
-                       data ->> 'userId' AS user_id, data ->> 'sessionExternalId' AS session, data ->> 'jobId' AS job
-                FROM (SELECT * FROM impact.events
-                      WHERE (tx_id, id) > (@lastTx::xid8, @lastId) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-                      ORDER BY tx_id, id
-                      LIMIT @limit) e
-            ),
-            touch AS (
-                SELECT w.ord, k.v AS user_id
-                FROM w CROSS JOIN LATERAL (VALUES (w.participant), (w.volunteer), (w.rater), (w.user_id)) AS k(v)
-                WHERE w.input AND k.v IS NOT NULL
-                UNION ALL
-                -- A rating changes the mean of both people of its session, not only the rater's.
-                SELECT w.ord, p.user_id::text
-                FROM w
-                JOIN impact.kintell_sessions s ON s.external_id = w.session
-                CROSS JOIN LATERAL (VALUES (s.participant_id), (s.volunteer_id)) AS p(user_id)
-                WHERE w.input AND w.type = 'kintell.rating.created' AND p.user_id IS NOT NULL
-            )
-            -- Each value that may name a user once (parsed as a Guid here), with the last event that named it: the cause
-            -- in the flag history.
-            SELECT 'user' AS kind, t.user_id AS value, t.ord, w.event_id AS cause, NULL::uuid AS company, NULL::text AS last_tx, NULL::bigint AS last_id
-            FROM (SELECT user_id, max(ord) AS ord FROM touch GROUP BY user_id) t JOIN w ON w.ord = t.ord
-            UNION ALL
-            -- A backfill writes rows without an event each: everyone of its company is looked at once it completes.
-            SELECT 'backfill', job, ord, event_id, company_id, NULL, NULL FROM w WHERE input AND type = 'backfill.completed'
-            UNION ALL
-            -- The last event read (the cursor's next position) and how many were read.
-            SELECT 'end', NULL, ord, NULL, NULL, tx_id::text, id FROM w WHERE ord = (SELECT max(ord) FROM w)
-            """, new { lastTx = cursor.LastTx, lastId = cursor.LastId, limit = options.Value.EventBatchSize }, tx, cancellationToken: ct))).ToList();
-        var end = rows.SingleOrDefault(r => r.kind == "end");
-        if (end is null)
+            SELECT e.tx_id::text AS tx, e.id, e.event_id, e.type, e.company_id, i.input,
+                   CASE WHEN i.input THEN e.data ->> 'participantId' END AS participant,
+                   CASE WHEN i.input THEN e.data ->> 'volunteerId' END AS volunteer,
+                   CASE WHEN i.input THEN e.data ->> 'raterId' END AS rater,
+                   CASE WHEN i.input THEN e.data ->> 'userId' END AS user_id,
+                   CASE WHEN i.input AND e.type = 'kintell.rating.created' THEN e.data ->> 'sessionExternalId' END AS session,
+                   CASE WHEN i.input AND e.type = 'backfill.completed' THEN e.data ->> 'jobId' END AS job
+            FROM (SELECT * FROM impact.events
+                  WHERE (tx_id, id) > (@lastTx::xid8, @lastId) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+                  ORDER BY tx_id, id
+                  LIMIT @limit) e
+            CROSS JOIN LATERAL (SELECT e.type NOT LIKE 'journey.%' AND e.type NOT LIKE 'privacy.%' AND jsonb_typeof(e.data) = 'object' AS input) i
+            ORDER BY e.tx_id, e.id
+            """, new { lastTx = cursor.LastTx, lastId = cursor.LastId, limit = options.Value.EventBatchSize }, tx, cancellationToken: ct))).AsList();
+        if (window.Count == 0)
         {
             await tx.CommitAsync(ct);
             return new EvaluationPass(0, 0, 0);
         }
 
-        // userId → (position in the window, event) of the last event that touched the user.
+        // userId → (position in the window, event) of the last event that touched the user: the cause in the flag history.
         var last = new Dictionary<Guid, (long Ord, Guid? Cause)>();
-        foreach (var r in rows.Where(r => r.kind == "user"))
+        void Touch(Guid id, long ord, Guid? cause)
         {
-            if (Guid.TryParse(r.value, out var id) && (!last.TryGetValue(id, out var seen) || seen.Ord < r.ord))
+            if (!last.TryGetValue(id, out var seen) || seen.Ord < ord)
             {
-                last[id] = (r.ord, r.cause);
+                last[id] = (ord, cause);
             }
         }
 
-        foreach (var r in rows.Where(r => r.kind == "backfill").OrderBy(r => r.ord))
+        // A rating changes the mean of both people of its session, not only the rater's: session → its last rating event.
+        var ratedSessions = new Dictionary<string, (long Ord, Guid Cause)>();
+        var backfills = new List<(long Ord, Guid Cause, Guid? Company, string? Job)>();
+        for (var ord = 0; ord < window.Count; ord++)
         {
-            foreach (var id in await CompanyUsersAsync(conn, tx, r.company ?? await BackfillCompanyAsync(conn, tx, r.value, ct), ct))
+            var e = window[ord];
+            if (!e.input)
             {
-                if (!last.TryGetValue(id, out var seen) || seen.Ord < r.ord)
+                continue;
+            }
+
+            foreach (var value in (ReadOnlySpan<string?>)[e.participant, e.volunteer, e.rater, e.user_id])
+            {
+                if (Guid.TryParse(value, out var id))
                 {
-                    last[id] = (r.ord, r.cause);
+                    Touch(id, ord, e.event_id);
                 }
+            }
+
+            if (e.session is not null)
+            {
+                ratedSessions[e.session] = (ord, e.event_id);
+            }
+
+            if (e.type == "backfill.completed")
+            {
+                backfills.Add((ord, e.event_id, e.company_id, e.job));
+            }
+        }
+
+        if (ratedSessions.Count > 0)
+        {
+            foreach (var s in await conn.QueryAsync<(string ExternalId, Guid? Participant, Guid? Volunteer)>(new CommandDefinition(
+                "SELECT external_id, participant_id, volunteer_id FROM impact.kintell_sessions WHERE external_id = ANY(@sessions)",
+                new { sessions = ratedSessions.Keys.ToArray() }, tx, cancellationToken: ct)))
+            {
+                var (ord, cause) = ratedSessions[s.ExternalId];
+                foreach (var id in (ReadOnlySpan<Guid?>)[s.Participant, s.Volunteer])
+                {
+                    if (id is { } user)
+                    {
+                        Touch(user, ord, cause);
+                    }
+                }
+            }
+        }
+
+        // A backfill writes rows without an event each: everyone of its company is looked at once it completes.
+        foreach (var b in backfills)
+        {
+            foreach (var id in await CompanyUsersAsync(conn, tx, b.Company ?? await BackfillCompanyAsync(conn, tx, b.Job, ct), ct))
+            {
+                Touch(id, b.Ord, b.Cause);
             }
         }
 
@@ -102,9 +126,9 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
         var changes = await EvaluateAsync(conn, tx, touched, ct);
         await conn.ExecuteAsync(new CommandDefinition(
             "UPDATE impact.event_cursors SET last_tx_id = @tx::xid8, last_event_id = @id, updated_at = clock_timestamp() WHERE name = @name",
-            new { tx = end.last_tx, id = end.last_id, name = CursorName }, tx, cancellationToken: ct));
+            new { tx = window[^1].tx, id = window[^1].id, name = CursorName }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return new EvaluationPass((int)end.ord, touched.Count, changes);
+        return new EvaluationPass(window.Count, touched.Count, changes);
     }
 
     /// <summary>Runs passes until the cursor has caught up with every finished transaction.</summary>
@@ -171,11 +195,7 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
     private async Task<int> EvaluateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<Guid, Guid?> users, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var facts = new List<UserFacts>(users.Count);
-        foreach (var batch in users.Keys.Order().Chunk(options.Value.UserBatchSize))
-        {
-            facts.AddRange((await JourneyFacts.LoadAsync(conn, tx, batch, ct)).Values);
-        }
+        var facts = await LoadFactsAsync(conn, tx, users.Keys, ct);
 
         var companies = facts.Where(f => f.CompanyId is not null).Select(f => f.CompanyId!.Value).Distinct().ToList();
         var ruleSets = await rules.EffectiveAsync(conn, tx, companies, ct);
@@ -191,6 +211,34 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
         }
 
         return decisions.Count == 0 ? 0 : await WriteAsync(conn, tx, decisions, users, now, ct);
+    }
+
+    // The batches are shared by FactLoaders readers: this transaction's connection and FactLoaders − 1 of the pool's, so
+    // PostgreSQL reads on more than one core while this process maps the rows. Nothing has been written in this transaction
+    // yet, and under READ COMMITTED each statement reads its own snapshot whichever connection sends it, so the facts are
+    // the same as read one batch after another. The writes stay conditional on a change, whatever was read.
+    private async Task<List<UserFacts>> LoadFactsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<Guid> users, CancellationToken ct)
+    {
+        var batches = users.Order().Chunk(options.Value.UserBatchSize).ToArray();
+        var loaded = new Dictionary<Guid, UserFacts>[batches.Length];
+        var next = -1;
+        async Task ReadAsync(NpgsqlConnection c, NpgsqlTransaction? t)
+        {
+            for (var i = Interlocked.Increment(ref next); i < batches.Length; i = Interlocked.Increment(ref next))
+            {
+                loaded[i] = await JourneyFacts.LoadAsync(c, t, batches[i], ct);
+            }
+        }
+
+        async Task ReadOnOwnConnectionAsync()
+        {
+            await using var own = await db.OpenConnectionAsync(ct);
+            await ReadAsync(own, null);
+        }
+
+        var readers = Math.Clamp(batches.Length, 1, options.Value.FactLoaders);
+        await Task.WhenAll([ReadAsync(conn, tx), .. Enumerable.Range(1, readers - 1).Select(_ => ReadOnOwnConnectionAsync())]);
+        return loaded.SelectMany(l => l.Values).ToList();
     }
 
     private static async Task<int> WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<(UserFacts Facts, JourneyDecision Decision)> decisions,
@@ -290,5 +338,6 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
                 "SELECT company_id FROM impact.backfill_jobs WHERE id = @jobId", new { jobId }, tx, cancellationToken: ct))
             : null;
 
-    private sealed record TouchRow(string kind, string? value, long ord, Guid? cause, Guid? company, string? last_tx, long? last_id);
+    private sealed record WindowRow(string tx, long id, Guid event_id, string type, Guid? company_id, bool input, string? participant,
+        string? volunteer, string? rater, string? user_id, string? session, string? job);
 }

@@ -18,4 +18,11 @@ public sealed class JourneyOptions
     /// <summary>Users whose facts are loaded in one round trip.</summary>
     [Range(1, 50_000)]
     public int UserBatchSize { get; set; } = 2_000;
+
+    /// <summary>
+    /// Connections that load those batches side by side (the pass's own and the rest from the pool): with more than one,
+    /// PostgreSQL reads on more than one core while the process maps rows.
+    /// </summary>
+    [Range(1, 16)]
+    public int FactLoaders { get; set; } = 2;
 }

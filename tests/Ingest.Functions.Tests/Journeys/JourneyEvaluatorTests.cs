@@ -1,6 +1,7 @@
 using Impact.Shared.Events;
 using Impact.Shared.Journeys;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Impact.Ingest.Tests.Journeys;
@@ -123,6 +124,46 @@ public sealed class JourneyEvaluatorTests
 
         Assert.Empty(await FlagsAsync(data, userA));
         Assert.Equal(["language_support_needed"], await FlagsAsync(data, userB));
+    }
+
+    [Fact]
+    public async Task FactsLoadedOneUserPerBatchOnThreeConnectionsGiveEveryUserTheirOwnDecision()
+    {
+        var clock = new FakeTimeProvider(Start);
+        await using var app = await TestApp.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
+        var data = new JourneyData(app.Database.DataSource);
+        // Nine users in nine batches, shared by three connections: a batch lost, read twice or given to the wrong user
+        // shows up as a wrong flag, a missing milestone or a second event.
+        var evaluator = new JourneyEvaluator(app.Database.DataSource, app.Service<JourneyRuleStore>(), clock,
+            Options.Create(new JourneyOptions { UserBatchSize = 1, FactLoaders = 3 }));
+        var company = await data.CompanyAsync();
+        var volunteer = await data.UserAsync("volunteer", company);
+        var participants = new List<Guid>();
+        for (var p = 0; p < 8; p++)
+        {
+            var participant = await data.UserAsync("participant", null);
+            participants.Add(participant);
+            for (var i = 0; i < 3; i++)
+            {
+                var s = await data.SessionAsync(company, participant, volunteer, Start.AddDays(-3 + i));
+                // Even participants are rated 5 (mentor-ready), odd ones 2.
+                await data.RatingAsync(company, s, volunteer, "volunteer", p % 2 == 0 ? 5 : 2, Start.AddDays(-3 + i));
+            }
+        }
+
+        var pass = await data.CatchUpAsync(evaluator);
+
+        Assert.Equal(9, pass.Users);
+        for (var p = 0; p < participants.Count; p++)
+        {
+            Assert.Equal(p % 2 == 0 ? ["mentor_ready"] : [], await FlagsAsync(data, participants[p]));
+            Assert.Equal(p % 2 == 0 ? 1 : 0, await EventsAsync(data, EventTypes.JourneyMilestoneReached, participants[p]));
+        }
+
+        // The volunteer received twelve 5s and twelve 2s: a mean of 3.5, not mentor-ready.
+        Assert.Empty(await FlagsAsync(data, volunteer));
+        Assert.Equal(0, (await data.CatchUpAsync(evaluator)).Changes);
+        Assert.Equal(0, await evaluator.EvaluateAllAsync(null));
     }
 
     private static Task<List<string>> FlagsAsync(JourneyData data, Guid user) =>
