@@ -19,7 +19,7 @@ public sealed class JourneysScenario : IScenario
     private const int Users = 10_000;
     private const int Sessions = 30_000;
     private const int Ratings = 20_000;
-    private const int Rounds = 3;
+    private const int Rounds = 5;
 
     public string Name => "journeys";
 

@@ -133,28 +133,31 @@ public static class RuleInterpreter
     private static DateTimeOffset? Latest(RuleCondition c, UserFacts facts, DateTimeOffset now) =>
         Rows(c, facts, now).Select(r => r.Time).Where(t => t is not null).Max();
 
-    private static IEnumerable<Row> Rows(RuleCondition c, UserFacts facts, DateTimeOffset now)
+    private static IEnumerable<IFactRow> Rows(RuleCondition c, UserFacts facts, DateTimeOffset now)
     {
-        IEnumerable<Row> rows = c.Source switch
+        IEnumerable<IFactRow> rows = c.Source switch
         {
-            "sessions" => facts.Sessions.Select(s => new Row(s.CompletedAt,
-                f => f switch { "session_type" => s.SessionType, "language_level" => s.LanguageLevel, "role" => s.Role, _ => null },
-                f => f == "duration_minutes" ? s.DurationMinutes : null)),
-            "ratings" => facts.Ratings.Select(r => new Row(r.RatedAt,
-                f => f switch { "from_role" => r.FromRole, "session_type" => r.SessionType, "direction" => r.Direction, _ => null },
-                f => f == "rating" ? r.Rating : null)),
-            "outcome_scores" => facts.Scores.Select(s => new Row(s.ScoredAt,
-                f => f switch { "dimension" => s.Dimension, "language" => s.Language, _ => null },
-                f => f == "score" ? s.Score : null)),
-            "flags" => facts.Flags.Values.Where(f => !Expired(f, now)).Select(f => new Row(f.SetAt,
-                n => n switch { "flag" => f.Flag, "set_by_rule" => f.SetByRule, _ => null },
-                _ => null)),
-            "profile" => [new Row(null, f => f == "role" ? facts.Role : null, _ => null)],
+            "sessions" => facts.Sessions,
+            "ratings" => facts.Ratings,
+            "outcome_scores" => facts.Scores,
+            "flags" => facts.Flags.Values.Where(f => !Expired(f, now)),
+            "profile" => [new ProfileRow(facts.Role)],
             _ => throw new InvalidOperationException($"Unknown source '{c.Source}'."),
         };
-        return c.Where is { Count: > 0 } where
-            ? rows.Where(r => where.All(w => string.Equals(r.TextOf(w.Key), w.Value, StringComparison.Ordinal)))
-            : rows;
+        return c.Where is { Count: > 0 } where ? rows.Where(r => Passes(r, where)) : rows;
+    }
+
+    private static bool Passes(IFactRow row, IReadOnlyDictionary<string, string> where)
+    {
+        foreach (var (field, value) in where)
+        {
+            if (!string.Equals(row.TextOf(field), value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool Compare(double left, string op, double right) => op switch
@@ -175,5 +178,12 @@ public static class RuleInterpreter
         _ => false,
     };
 
-    private sealed record Row(DateTimeOffset? Time, Func<string, string?> TextOf, Func<string, double?> NumberOf);
+    private sealed record ProfileRow(string? Role) : IFactRow
+    {
+        public DateTimeOffset? Time => null;
+
+        public string? TextOf(string field) => field == "role" ? Role : null;
+
+        public double? NumberOf(string field) => null;
+    }
 }

@@ -151,9 +151,8 @@ public sealed class JourneyEvaluatorTests
             }
         }
 
-        var pass = await data.CatchUpAsync(evaluator);
+        await data.CatchUpAsync(evaluator);
 
-        Assert.Equal(9, pass.Users);
         for (var p = 0; p < participants.Count; p++)
         {
             Assert.Equal(p % 2 == 0 ? ["mentor_ready"] : [], await FlagsAsync(data, participants[p]));
