@@ -148,7 +148,8 @@ public sealed class WebhookLoad : IAsyncDisposable
                 catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or HttpRequestException or TimeoutException)
                 {
                     // The host logs a failed timer run; the next one sweeps what this one did not.
-                    Console.WriteLine($"outbox sweep failed: {e.GetType().Name}");
+                    var inner = e is AggregateException a ? string.Join(" | ", a.Flatten().InnerExceptions.Select(x => $"{x.GetType().Name}: {x.Message}")) : e.Message;
+                    Console.WriteLine($"outbox sweep failed: {e.GetType().Name}: {inner}");
                 }
             }
         }

@@ -86,7 +86,7 @@ start_postgres() {
   pg_run "$bin/initdb" -D "$data/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$STATE/initdb.log" 2>&1 \
     || die "initdb failed; see $STATE/initdb.log"
   pg_run "$bin/pg_ctl" -D "$data/data" -l "$log" -w -t 60 \
-    -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=1GB -c max_wal_size=4GB -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || { cat "$log" >&2 || true; die "PostgreSQL did not start (log above)"; }
   PG_PORT="$port"; PG_DIR="$data"
   "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt -c "CREATE DATABASE impact" >/dev/null \
