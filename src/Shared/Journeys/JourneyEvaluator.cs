@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dapper;
 using Impact.Shared.Events;
 using Microsoft.Extensions.Options;
@@ -242,76 +241,86 @@ public sealed class JourneyEvaluator(NpgsqlDataSource db, JourneyRuleStore rules
         return loaded.SelectMany(l => l.Values).ToList();
     }
 
-    // One statement writes every change: the flags set and cleared, the milestones reached, a history row and an event for
-    // each. Each write counts only the rows it really changed (an upsert whose WHERE fails, a delete that finds nothing, a
-    // milestone already there return no row), so a concurrent evaluation of the same user (the timer and an on-demand call)
-    // cannot announce the same change twice. The events are built here in SQL, in the shape SPEC §J gives them.
     private static async Task<int> WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<(UserFacts Facts, JourneyDecision Decision)> decisions,
         IReadOnlyDictionary<Guid, Guid?> causes, DateTimeOffset now, CancellationToken ct)
     {
+        var company = decisions.ToDictionary(d => d.Facts.UserId, d => d.Facts.CompanyId);
         var sets = decisions.SelectMany(d => d.Decision.Set.Select(s => (d.Facts.UserId, s))).ToList();
         var clears = decisions.SelectMany(d => d.Decision.Cleared.Select(s => (d.Facts.UserId, s))).ToList();
         var reached = decisions.SelectMany(d => d.Decision.Milestones.Select(m => (d.Facts.UserId, m))).ToList();
-        return await conn.ExecuteScalarAsync<int>(new CommandDefinition(
+        var at = now.UtcDateTime;
+
+        // Each write returns only the rows it really changed, so a concurrent evaluation of the same user
+        // (the timer and an on-demand call) cannot announce the same change twice.
+        var setRows = sets.Count == 0 ? [] : (await conn.QueryAsync<(Guid UserId, string Flag, string? Rule)>(new CommandDefinition(
             """
-            WITH d AS (SELECT * FROM unnest(@users, @companies, @causes) AS d(u, c, ev)),
-            s AS (
-                INSERT INTO impact.journey_flags AS f (user_id, flag, company_id, set_by_rule, set_at, expires_at)
-                SELECT x.u, x.fl, d.c, x.r, @at, x.e
-                FROM unnest(@setUsers, @setFlags, @setRules, @setExpires) AS x(u, fl, r, e) JOIN d ON d.u = x.u
-                ON CONFLICT (user_id, flag) DO UPDATE
-                SET set_by_rule = EXCLUDED.set_by_rule, set_at = EXCLUDED.set_at, expires_at = EXCLUDED.expires_at
-                WHERE f.set_by_rule IS DISTINCT FROM EXCLUDED.set_by_rule OR (f.expires_at IS NOT NULL AND f.expires_at <= EXCLUDED.set_at)
-                RETURNING user_id, flag, set_by_rule),
-            c AS (
-                DELETE FROM impact.journey_flags f USING unnest(@clearUsers, @clearFlags) AS x(u, fl)
-                WHERE f.user_id = x.u AND f.flag = x.fl
-                RETURNING f.user_id, f.flag, f.set_by_rule),
-            m AS (
-                INSERT INTO impact.journey_milestones (user_id, milestone, company_id, rule_id, reached_at)
-                SELECT x.u, x.m, d.c, x.r, @at
-                FROM unnest(@milestoneUsers, @milestones, @milestoneRules) AS x(u, m, r) JOIN d ON d.u = x.u
-                ON CONFLICT DO NOTHING
-                RETURNING user_id, milestone, rule_id),
-            ch AS (
-                SELECT user_id, flag, set_by_rule AS rule, 'set' AS change FROM s
-                UNION ALL
-                SELECT user_id, flag, set_by_rule, 'cleared' FROM c),
-            h AS (
-                INSERT INTO impact.journey_flag_history (user_id, company_id, flag, change, value, rule_id, cause_event_id, changed_at)
-                SELECT ch.user_id, d.c, ch.flag, ch.change, to_jsonb(ch.change = 'set'), ch.rule, d.ev, @at
-                FROM ch JOIN d ON d.u = ch.user_id),
-            e AS (
-                INSERT INTO impact.events (company_id, type, data)
-                SELECT d.c, @flagType, jsonb_strip_nulls(jsonb_build_object(
-                    'userId', ch.user_id, 'flag', ch.flag, 'value', ch.change = 'set', 'change', ch.change, 'rule', ch.rule, 'at', @atJson::jsonb))
-                FROM ch JOIN d ON d.u = ch.user_id
-                UNION ALL
-                SELECT d.c, @milestoneType, jsonb_strip_nulls(jsonb_build_object(
-                    'userId', m.user_id, 'milestone', m.milestone, 'rule', m.rule_id, 'at', @atJson::jsonb))
-                FROM m JOIN d ON d.u = m.user_id
-                RETURNING 1)
-            -- The events' listeners (SSE, relay) are woken only when there is something to read.
-            SELECT x.n FROM (SELECT count(*)::int AS n FROM e) x, LATERAL (SELECT CASE WHEN x.n > 0 THEN pg_notify('impact_events', '') END) y
+            INSERT INTO impact.journey_flags AS f (user_id, flag, company_id, set_by_rule, set_at, expires_at)
+            SELECT u, fl, c, r, @at, e FROM unnest(@users, @flags, @companies, @rules, @expires) AS x(u, fl, c, r, e)
+            ON CONFLICT (user_id, flag) DO UPDATE
+            SET set_by_rule = EXCLUDED.set_by_rule, set_at = EXCLUDED.set_at, expires_at = EXCLUDED.expires_at
+            WHERE f.set_by_rule IS DISTINCT FROM EXCLUDED.set_by_rule OR (f.expires_at IS NOT NULL AND f.expires_at <= EXCLUDED.set_at)
+            RETURNING user_id, flag, set_by_rule
             """, new
             {
-                at = now.UtcDateTime,
-                atJson = JsonSerializer.Serialize(now, JsonDefaults.Web),
-                flagType = EventTypes.JourneyFlagUpdated,
-                milestoneType = EventTypes.JourneyMilestoneReached,
-                users = decisions.Select(d => d.Facts.UserId).ToArray(),
-                companies = decisions.Select(d => d.Facts.CompanyId).ToArray(),
-                causes = decisions.Select(d => causes.TryGetValue(d.Facts.UserId, out var e) ? e : null).ToArray(),
-                setUsers = sets.Select(s => s.UserId).ToArray(),
-                setFlags = sets.Select(s => s.s.Flag).ToArray(),
-                setRules = sets.Select(s => s.s.Rule).ToArray(),
-                setExpires = sets.Select(s => s.s.ExpiresAt?.UtcDateTime).ToArray(),
-                clearUsers = clears.Select(s => s.UserId).ToArray(),
-                clearFlags = clears.Select(s => s.s.Flag).ToArray(),
-                milestoneUsers = reached.Select(s => s.UserId).ToArray(),
+                at,
+                users = sets.Select(s => s.UserId).ToArray(),
+                flags = sets.Select(s => s.s.Flag).ToArray(),
+                companies = sets.Select(s => company[s.UserId]).ToArray(),
+                rules = sets.Select(s => s.s.Rule).ToArray(),
+                expires = sets.Select(s => s.s.ExpiresAt?.UtcDateTime).ToArray(),
+            }, tx, cancellationToken: ct))).ToList();
+        var clearRows = clears.Count == 0 ? [] : (await conn.QueryAsync<(Guid UserId, string Flag, string? Rule)>(new CommandDefinition(
+            """
+            DELETE FROM impact.journey_flags f USING unnest(@users, @flags) AS x(u, fl)
+            WHERE f.user_id = x.u AND f.flag = x.fl
+            RETURNING f.user_id, f.flag, f.set_by_rule
+            """, new { users = clears.Select(s => s.UserId).ToArray(), flags = clears.Select(s => s.s.Flag).ToArray() },
+            tx, cancellationToken: ct))).ToList();
+        var milestoneRows = reached.Count == 0 ? [] : (await conn.QueryAsync<(Guid UserId, string Milestone, string Rule)>(new CommandDefinition(
+            """
+            INSERT INTO impact.journey_milestones (user_id, milestone, company_id, rule_id, reached_at)
+            SELECT u, m, c, r, @at FROM unnest(@users, @milestones, @companies, @rules) AS x(u, m, c, r)
+            ON CONFLICT DO NOTHING
+            RETURNING user_id, milestone, rule_id
+            """, new
+            {
+                at,
+                users = reached.Select(s => s.UserId).ToArray(),
                 milestones = reached.Select(s => s.m.Milestone).ToArray(),
-                milestoneRules = reached.Select(s => s.m.Rule).ToArray(),
-            }, tx, cancellationToken: ct));
+                companies = reached.Select(s => company[s.UserId]).ToArray(),
+                rules = reached.Select(s => s.m.Rule).ToArray(),
+            }, tx, cancellationToken: ct))).ToList();
+
+        var flagChanges = setRows.Select(r => (r.UserId, r.Flag, r.Rule, Change: "set"))
+            .Concat(clearRows.Select(r => (r.UserId, r.Flag, r.Rule, Change: "cleared"))).ToList();
+        if (flagChanges.Count > 0)
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO impact.journey_flag_history (user_id, company_id, flag, change, value, rule_id, cause_event_id, changed_at)
+                SELECT u, c, fl, ch, CASE WHEN ch = 'set' THEN 'true'::jsonb ELSE 'false'::jsonb END, r, ev, @at
+                FROM unnest(@users, @companies, @flags, @changes, @rules, @causes) AS x(u, c, fl, ch, r, ev)
+                """, new
+                {
+                    at,
+                    users = flagChanges.Select(f => f.UserId).ToArray(),
+                    companies = flagChanges.Select(f => company[f.UserId]).ToArray(),
+                    flags = flagChanges.Select(f => f.Flag).ToArray(),
+                    changes = flagChanges.Select(f => f.Change).ToArray(),
+                    rules = flagChanges.Select(f => f.Rule).ToArray(),
+                    causes = flagChanges.Select(f => causes.TryGetValue(f.UserId, out var e) ? e : null).ToArray(),
+                }, tx, cancellationToken: ct));
+        }
+
+        var events = flagChanges
+            .Select(f => (company[f.UserId], EventTypes.JourneyFlagUpdated,
+                (object)new { userId = f.UserId, flag = f.Flag, value = f.Change == "set", change = f.Change, rule = f.Rule, at = now }))
+            .Concat(milestoneRows.Select(m => (company[m.UserId], EventTypes.JourneyMilestoneReached,
+                (object)new { userId = m.UserId, milestone = m.Milestone, rule = m.Rule, at = now })))
+            .ToList();
+        await EventLog.AppendManyAsync(conn, tx, events, ct);
+
+        return flagChanges.Count + milestoneRows.Count;
     }
 
     private static async Task<IEnumerable<Guid>> CompanyUsersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid? company, CancellationToken ct) =>
