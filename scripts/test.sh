@@ -34,6 +34,26 @@ for f in "$results"/*.trx; do
   q=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$line"); failed=$((failed + ${q:-0}))
   s=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$line"); skipped=$((skipped + ${s:-0}))
 done
+# The failed tests again, with their first message lines, so the end of a long log names them.
+if [ "$failed" -gt 0 ]; then
+  echo "Failed tests:"
+  for f in "$results"/*.trx; do
+    [ -f "$f" ] || continue
+    python3 - "$f" <<'PY' || grep -o 'testName="[^"]*" [^>]*outcome="Failed"' "$f" || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+root = ET.parse(sys.argv[1]).getroot()
+for r in root.iterfind(".//t:UnitTestResult", ns):
+    if r.get("outcome") != "Failed":
+        continue
+    msg = r.find(".//t:ErrorInfo/t:Message", ns)
+    text = (msg.text or "").strip().splitlines() if msg is not None else []
+    print("  " + r.get("testName", "?"))
+    for line in text[:6]:
+        print("      " + line[:300])
+PY
+  done
+fi
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$rc" -eq 0 ] && [ "$passed" -eq 0 ]; then echo "no test ran" >&2; exit 1; fi
 exit "$rc"
