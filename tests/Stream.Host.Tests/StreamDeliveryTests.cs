@@ -13,7 +13,9 @@ public sealed class StreamDeliveryTests
     public async Task EachCompanyReceivesAllOfItsOwnEventsInOrderAndNoneOfTheOthers()
     {
         await using var db = await TestDatabase.CreateAsync();
-        await using var host = await TestStreamHost.StartAsync(db);
+        // The buffer holds everything written: on a loaded machine the reader falls behind the writers,
+        // and this test is about order and isolation, not about dropping (SlowClientTests covers that).
+        await using var host = await TestStreamHost.StartAsync(db, new Dictionary<string, string?> { ["Stream:ClientBufferSize"] = "1000" });
         var a = await EventWriter.CompanyAsync(db);
         var b = await EventWriter.CompanyAsync(db);
         await using var clientA = await host.ConnectAsync(a);
@@ -103,7 +105,8 @@ public sealed class StreamDeliveryTests
     public async Task EveryEventArrivesWhileTheListenConnectionIsKilledRepeatedly()
     {
         await using var db = await TestDatabase.CreateAsync();
-        await using var host = await TestStreamHost.StartAsync(db);
+        // The buffer holds all 150: the client is read only after the writer finishes.
+        await using var host = await TestStreamHost.StartAsync(db, new Dictionary<string, string?> { ["Stream:ClientBufferSize"] = "1000" });
         var company = await EventWriter.CompanyAsync(db);
         await using var client = await host.ConnectAsync(company);
 

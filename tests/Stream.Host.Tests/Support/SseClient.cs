@@ -135,7 +135,16 @@ public sealed class SseClient : IAsyncDisposable
         while (events.Count < count)
         {
             var left = deadline - DateTime.UtcNow;
-            events.Add(await NextEventAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1)));
+            var message = await NextEventAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+            if (message.Event == "gap")
+            {
+                // Otherwise the wait for the dropped events would only end at the deadline, as a bare timeout.
+                throw new InvalidOperationException(
+                    $"The host dropped events for this client after {events.Count} of {count} (gap: {message.Data}): "
+                    + "it read slower than the feed published; start the host with a Stream:ClientBufferSize that holds what the test writes.");
+            }
+
+            events.Add(message);
         }
 
         return events;
